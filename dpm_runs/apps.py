@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class DpmRunsConfig(AppConfig):
+    """Recorded runs and idempotency mappings, plus their support lookups."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "dpm_runs"
+    verbose_name = "DPM runs"

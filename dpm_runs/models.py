@@ -1,0 +1,1 @@
+"""Models of recorded runs (none yet)."""

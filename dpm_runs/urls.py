@@ -1,0 +1,3 @@
+"""Routes of the support lookups (GET /rebalance/runs/...)."""
+
+urlpatterns = []

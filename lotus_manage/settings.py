@@ -1,0 +1,157 @@
+"""Settings for lotus-manage.
+
+Everything that differs between a laptop, CI and production comes from the
+environment (twelve-factor style) through django-environ. The README has the
+table of variables; `make run` and `make test` set safe development values so
+that they work with no environment at all.
+"""
+from pathlib import Path
+
+import environ
+
+from lotus_manage.env_flags import env_flag
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+
+# --- Core -------------------------------------------------------------------
+
+# Off unless asked for: a forgotten variable must not expose tracebacks.
+DEBUG = env.bool("DEBUG", default=False)
+
+# With DEBUG on, a fixed development key is acceptable; with DEBUG off the key
+# must come from the environment (django-environ raises ImproperlyConfigured),
+# so a production deployment can never run on a key that is in the repository.
+if DEBUG:
+    SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-lotus-manage-development-only")
+else:
+    SECRET_KEY = env.str("SECRET_KEY")
+
+# Local hosts are allowed by default only in DEBUG; production lists its own.
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS",
+    default=["localhost", "127.0.0.1"] if DEBUG else [],
+)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI / Redoc assets served locally, no CDN
+    "rebalance",
+    "dpm_runs",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    # Right after SecurityMiddleware, as whitenoise requires: serves the admin
+    # and API-docs static files under gunicorn without a separate web server.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "lotus_manage.urls"
+WSGI_APPLICATION = "lotus_manage.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database ---------------------------------------------------------------
+
+# A SQLite file in the repository root unless DATABASE_URL says otherwise,
+# e.g. postgres://user:password@host:5432/lotus_manage
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+}
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # 0 = a new connection per request (Django's default). Raise it for
+    # persistent connections; keep it 0 if Django's connection pool
+    # (OPTIONS["pool"]) is ever enabled, the two do not mix.
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+    # Persistent connections can go stale; check them before reuse.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = DATABASES["default"]["CONN_MAX_AGE"] > 0
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Auth -------------------------------------------------------------------
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# --- Internationalisation ---------------------------------------------------
+
+LANGUAGE_CODE = "en-us"
+# Timestamps are stored and served in UTC.
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files -----------------------------------------------------------
+
+STATIC_URL = "static/"
+# `manage.py collectstatic` target, served by whitenoise in production.
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Compressed but not manifest-hashed: the manifest variant fails on every
+    # page that uses {% static %} until collectstatic has run (tests, a fresh
+    # checkout), and the admin/sidecar assets are versioned by their packages.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+# --- Django REST framework / OpenAPI ----------------------------------------
+
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Money and quantities are decimals; they leave as strings, never floats.
+    "COERCE_DECIMAL_TO_STRING": True,
+    # The API speaks JSON only (no browsable API, no form posts).
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "lotus-manage: DPM Rebalance Simulation Service",
+    "DESCRIPTION": "Deterministic discretionary-portfolio rebalance simulation.",
+    "VERSION": "0.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # UI assets come from drf-spectacular-sidecar, so the docs work offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# --- Service toggles (API contract section 1.10) -----------------------------
+
+# Values at start-up. They follow the contract's flag rule (see
+# lotus_manage/env_flags.py), which is stricter than env.bool.
+DPM_SUPPORT_APIS_ENABLED = env_flag("DPM_SUPPORT_APIS_ENABLED", default=True)
+DPM_IDEMPOTENCY_REPLAY_ENABLED = env_flag("DPM_IDEMPOTENCY_REPLAY_ENABLED", default=True)

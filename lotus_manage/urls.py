@@ -1,0 +1,19 @@
+"""Root URL configuration."""
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerView,
+)
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    # OpenAPI document and its two viewers (assets from drf-spectacular-sidecar).
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    # Service endpoints live at the root (/rebalance/...), as the contract specifies.
+    path("", include("rebalance.urls")),
+    path("", include("dpm_runs.urls")),
+]

@@ -1,0 +1,3 @@
+"""Routes of the simulation endpoints (POST /rebalance/simulate, /rebalance/analyze)."""
+
+urlpatterns = []
