@@ -1,0 +1,70 @@
+"""Shared fixtures for the project tests."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# Variables the settings module reads; cleared before each fresh import so the
+# caller's environment (e.g. CI's DATABASE_URL) cannot leak into a test.
+SETTINGS_ENV_VARS = (
+    "DATABASE_URL",
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "CONN_MAX_AGE",
+    "DPM_SUPPORT_APIS_ENABLED",
+    "DPM_IDEMPOTENCY_REPLAY_ENABLED",
+)
+
+_DUMP_SETTINGS = """
+import json
+import django
+from django.conf import settings
+django.setup()
+db = settings.DATABASES["default"]
+print(json.dumps({
+    "DEBUG": settings.DEBUG,
+    "SECRET_KEY": settings.SECRET_KEY,
+    "ALLOWED_HOSTS": settings.ALLOWED_HOSTS,
+    "DB": {k: db.get(k) for k in ("ENGINE", "NAME", "USER", "PASSWORD", "HOST", "PORT", "CONN_MAX_AGE", "CONN_HEALTH_CHECKS")},
+    "DPM_SUPPORT_APIS_ENABLED": settings.DPM_SUPPORT_APIS_ENABLED,
+    "DPM_IDEMPOTENCY_REPLAY_ENABLED": settings.DPM_IDEMPOTENCY_REPLAY_ENABLED,
+}, default=str))
+"""
+
+
+@pytest.fixture
+def load_settings():
+    """Import lotus_manage.settings in a fresh interpreter with the given environment.
+
+    Settings are read once per process, so each environment needs its own
+    process. Returns the settings as a dict on success; returns the
+    CompletedProcess (for its exit code and stderr) when ``expect_failure``.
+    """
+
+    def _load(env: dict[str, str], expect_failure: bool = False):
+        child_env = {k: v for k, v in os.environ.items() if k not in SETTINGS_ENV_VARS}
+        child_env["DJANGO_SETTINGS_MODULE"] = "lotus_manage.settings"
+        child_env.update(env)
+        proc = subprocess.run(
+            [sys.executable, "-c", _DUMP_SETTINGS],
+            cwd=REPO_ROOT,
+            env=child_env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        if expect_failure:
+            assert proc.returncode != 0, proc.stdout
+            return proc
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)
+
+    return _load
