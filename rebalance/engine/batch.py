@@ -1,0 +1,68 @@
+"""What-if batch orchestration over shared snapshots (spec §17)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+from .errors import InvalidOptions
+from .models import EngineOptions, RebalanceInputs
+from .pipeline import simulate
+from .results import BatchResult, RebalanceResult
+
+MAX_SCENARIOS = 20
+
+
+def new_batch_id() -> str:
+    """``batch_`` + 8 lowercase hex characters of a random UUID4."""
+    return "batch_" + uuid.uuid4().hex[:8]
+
+
+def run_batch(
+    inputs: RebalanceInputs,
+    scenarios: dict[str, Any],
+    validate_options: Callable[[Any], EngineOptions],
+    *,
+    correlation_prefix: str | None = None,
+    batch_id: str | None = None,
+    on_result: Callable[[str, RebalanceResult], None] | None = None,
+) -> BatchResult:
+    """Run each named scenario's options over the shared inputs, in sorted name order.
+
+    ``validate_options`` turns a raw options object into ``EngineOptions`` or raises
+    ``InvalidOptions`` (the scenario fails with ``INVALID_OPTIONS: <message>``). Any other
+    exception fails only that scenario (``SCENARIO_EXECUTION_ERROR: <class>``).
+    ``on_result`` is called for every successful scenario (e.g. to record the run).
+    """
+    batch_id = batch_id or new_batch_id()
+    prefix = correlation_prefix or batch_id
+    results: dict[str, RebalanceResult] = {}
+    failed: dict[str, str] = {}
+    for name in sorted(scenarios):
+        try:
+            options = validate_options(scenarios[name])
+        except InvalidOptions as exc:
+            failed[name] = f"INVALID_OPTIONS: {exc.message}"
+            continue
+        try:
+            result = simulate(
+                inputs, options, request_hash=f"{batch_id}:{name}", correlation_id=f"{prefix}:{name}"
+            )
+        except Exception as exc:  # noqa: BLE001 - one scenario must not sink the batch
+            failed[name] = f"SCENARIO_EXECUTION_ERROR: {type(exc).__name__}"
+            continue
+        results[name] = result
+        if on_result is not None:
+            on_result(name, result)
+    portfolio, market = inputs.portfolio, inputs.market_data
+    return BatchResult(
+        batch_run_id=batch_id,
+        run_at_utc=datetime.now(timezone.utc).isoformat(),
+        portfolio_snapshot_id=portfolio.snapshot_id or portfolio.portfolio_id,
+        market_data_snapshot_id=market.snapshot_id or "md",
+        base_currency=portfolio.base_currency,
+        results=results,
+        failed_scenarios=failed,
+        warnings=["PARTIAL_BATCH_FAILURE"] if failed else [],
+    )
