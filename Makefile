@@ -22,12 +22,13 @@ PYTHON ?= $(shell for p in $(PYTHON_CANDIDATES); do \
 
 .PHONY: run test venv
 
+# DEBUG defaults to true here (for migrate and runserver alike) so that a bare
+# `make run` works: with DEBUG on, settings fall back to a development
+# SECRET_KEY and allow localhost. Anything already set in the environment wins.
 run: $(STAMP)
-	$(VENV_PY) manage.py migrate --noinput
-	@# DEBUG defaults to true here so that a bare `make run` works: with DEBUG
-	@# on, settings fall back to a development SECRET_KEY and allow localhost.
-	@# Anything already set in the environment wins.
-	DEBUG="$${DEBUG:-true}" $(VENV_PY) manage.py runserver 127.0.0.1:8000
+	export DEBUG="$${DEBUG:-true}"; \
+	$(VENV_PY) manage.py migrate --noinput && \
+	exec $(VENV_PY) manage.py runserver 127.0.0.1:8000
 
 # Tests run with DEBUG off, the production code path, so they need a key;
 # a throwaway one is supplied unless SECRET_KEY is already set.
