@@ -1,0 +1,99 @@
+"""Request hash: the Appendix B test vector of api.md and its listed variations."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from rebalance.request_hash import canonical_request_json, request_hash
+from rebalance.serializers import RebalanceRequestSerializer
+
+# api.md §9, verbatim.
+SPEC_CANONICAL = (
+    '{"market_data_snapshot":{"fx_rates":[{"pair":"USD/SGD","rate":"1.35"}],"prices":[{"currency":"SGD","instrument_id":"SG_BANK_EQ","price":"50.00"},{"currency":"USD","instrument_id":"US_TECH_ETF","price":"200.00"}],"snapshot_id":null},'
+    '"model_portfolio":{"targets":[{"instrument_id":"SG_BANK_EQ","weight":"0.40"},{"instrument_id":"US_TECH_ETF","weight":"0.50"}]},'
+    '"options":{"allow_restricted":false,"auto_funding":true,"block_on_missing_fx":true,"block_on_missing_prices":true,"cash_band_max_weight":"0.20","cash_band_min_weight":"0.00","client_consent_already_obtained":false,"compare_target_methods":false,"compare_target_methods_tolerance":"0.0001","drift_top_contributors_limit":5,"drift_unmodeled_exposure_threshold":"0.01","dust_trade_threshold":null,"enable_drift_analytics":true,"enable_instrument_drift":true,"enable_proposal_simulation":false,"enable_settlement_awareness":false,"enable_suitability_scanner":true,"enable_tax_awareness":false,"enable_workflow_gates":true,"funding_mode":"AUTO_FX","fx_buffer_pct":"0.01","fx_funding_source_currency":"ANY_CASH","fx_generation_policy":"ONE_FX_PER_CCY","fx_settlement_days":2,"group_constraints":{},"link_buy_to_same_currency_sell_dependency":null,"max_overdraft_by_ccy":{},"max_realized_capital_gains":null,"max_turnover_pct":null,"min_cash_buffer_pct":"0.0","min_trade_notional":null,"proposal_apply_cash_flows_first":true,"proposal_block_negative_cash":true,"settlement_horizon_days":5,"single_position_max_weight":null,"suitability_thresholds":{"cash_band_max_weight":"0.05","cash_band_min_weight":"0.01","data_quality_issue_severity":"MEDIUM","issuer_max_weight":"0.20","max_weight_by_liquidity_tier":{"L4":"0.10","L5":"0.05"},"single_position_max_weight":"0.10"},"suppress_dust_trades":true,"target_method":"HEURISTIC","valuation_mode":"CALCULATED","workflow_requires_client_consent":false},'
+    '"portfolio_snapshot":{"base_currency":"SGD","cash_balances":[{"amount":"10000.00","currency":"SGD","pending":null,"settled":null}],"portfolio_id":"pf_spec_001","positions":[{"instrument_id":"SG_BANK_EQ","lots":[],"market_value":null,"quantity":"300"}],"snapshot_id":null},'
+    '"shelf_entries":[{"asset_class":"EQUITY","attributes":{"region":"SG"},"instrument_id":"SG_BANK_EQ","issuer_id":null,"liquidity_tier":null,"min_notional":null,"settlement_days":2,"status":"APPROVED"},{"asset_class":"EQUITY","attributes":{"region":"US"},"instrument_id":"US_TECH_ETF","issuer_id":null,"liquidity_tier":null,"min_notional":null,"settlement_days":2,"status":"APPROVED"}]}'
+)
+SPEC_HASH = "sha256:594f6d575544ad2bea108779e626034f67064d36a0c474d72d333d51d1461634"
+SPEC_HASH_NUMBER_AMOUNT = "sha256:6a2f61a3b4ab6165bc43f041a77ff3ef9c126b9c9459c02e0a701a485f245cf3"
+
+
+def _engine(body: dict):
+    serializer = RebalanceRequestSerializer(data=body)
+    assert serializer.is_valid(), serializer.errors
+    return serializer.to_engine()
+
+
+def _hash(body: dict) -> str:
+    return request_hash(*_engine(body))
+
+
+def test_spec_vector_canonical_text_is_byte_identical(simulate_body):
+    canonical = canonical_request_json(*_engine(simulate_body))
+    assert len(canonical.encode("utf-8")) == 2504
+    assert canonical == SPEC_CANONICAL
+
+
+def test_spec_vector_hash(simulate_body):
+    assert _hash(simulate_body) == SPEC_HASH
+    digest = hashlib.sha256(SPEC_CANONICAL.encode("utf-8")).hexdigest()
+    assert SPEC_HASH == "sha256:" + digest
+
+
+def test_reordered_keys_spelled_out_defaults_and_unknown_key_keep_the_hash(simulate_body):
+    body = dict(reversed(list(simulate_body.items())))
+    body["options"] = {
+        **body["options"],
+        "target_method": "HEURISTIC",
+        "settlement_horizon_days": "5",
+    }
+    body["client_note"] = "ignored"
+    assert list(body)[0] == "options"
+    assert _hash(body) == SPEC_HASH
+
+
+def test_cash_amount_as_json_number_changes_the_hash(simulate_body):
+    # As DRF's JSONParser delivers `10000.00`: a float, normalized to "10000.0".
+    raw = json.dumps(simulate_body).replace('"amount": "10000.00"', '"amount": 10000.00')
+    body = json.loads(raw)
+    assert body["portfolio_snapshot"]["cash_balances"][0]["amount"] == 10000.0
+    assert _hash(body) == SPEC_HASH_NUMBER_AMOUNT
+
+
+def test_decimal_scale_and_integer_form_give_different_hashes(simulate_body):
+    hashes = set()
+    for quantity in ("300", "300.0", "300.00", 300):
+        simulate_body["portfolio_snapshot"]["positions"][0]["quantity"] = quantity
+        hashes.add(_hash(simulate_body))
+    # "300" and the JSON integer 300 normalize to the same Decimal("300").
+    assert len(hashes) == 3
+
+
+def test_json_number_with_fraction_hashes_like_its_shortest_text(simulate_body):
+    simulate_body["options"]["cash_band_max_weight"] = 0.20
+    as_number = _hash(simulate_body)
+    simulate_body["options"]["cash_band_max_weight"] = "0.2"
+    assert _hash(simulate_body) == as_number != SPEC_HASH
+
+
+def test_lenient_boolean_hashes_like_the_canonical_value(simulate_body):
+    simulate_body["options"]["allow_restricted"] = "no"
+    assert _hash(simulate_body) == SPEC_HASH
+    simulate_body["options"]["allow_restricted"] = "yes"
+    assert _hash(simulate_body) != SPEC_HASH
+
+
+def test_list_order_is_part_of_the_hash(simulate_body):
+    simulate_body["shelf_entries"].reverse()
+    assert _hash(simulate_body) != SPEC_HASH
+
+
+def test_non_ascii_is_escaped_with_lowercase_hex(simulate_body):
+    simulate_body["portfolio_snapshot"]["portfolio_id"] = "pf_é_✓"
+    canonical = canonical_request_json(*_engine(simulate_body))
+    assert '"portfolio_id":"pf_\\u00e9_\\u2713"' in canonical
+    simulate_body["portfolio_snapshot"]["portfolio_id"] = "a/\U0001f600"
+    canonical = canonical_request_json(*_engine(simulate_body))
+    assert '"portfolio_id":"a/\\ud83d\\ude00"' in canonical
