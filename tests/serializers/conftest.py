@@ -50,3 +50,17 @@ def analyze_body(simulate_body) -> dict:
     del body["options"]
     body["scenarios"] = {"baseline": {"description": "as given", "options": {}}}
     return body
+
+
+@pytest.fixture
+def issues_of():
+    """``issues_of(SerializerClass, data)``: the flattened 422 issues (with ``input``)."""
+    from rebalance.validation_issues import flatten_errors
+
+    def _issues(serializer_class, data, **kwargs):
+        serializer = serializer_class(data=data, **kwargs)
+        if serializer.is_valid():
+            return []
+        return flatten_errors(serializer.errors, body=data)
+
+    return _issues
