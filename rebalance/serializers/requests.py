@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_EVEN, Context, Decimal
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from typing import Any
 
 from rebalance import validation_issues as vi
@@ -53,10 +53,6 @@ LOTS_QUANTITY_TOLERANCE = Decimal("0.0001")
 MAX_SCENARIOS = 20
 SCENARIO_NAME = re.compile(r"[a-z0-9_-]{1,64}")
 
-# The lots sum uses a fixed context (28 digits, half-even) rather than the thread's
-# current one, so the check never depends on what other code set on the thread.
-_LOTS_CONTEXT = Context(prec=28, rounding=ROUND_HALF_EVEN)
-
 
 # --- Portfolio ----------------------------------------------------------------------------
 
@@ -85,10 +81,9 @@ class PositionSerializer(ContractSerializer):
     def check(self, value: Position) -> None:
         if not value.lots:
             return
-        total = Decimal(0)
-        for lot in value.lots:
-            total = _LOTS_CONTEXT.add(total, lot.quantity)
-        gap = _LOTS_CONTEXT.abs(_LOTS_CONTEXT.subtract(total, value.quantity))
+        # A fixed 28-digit half-even context, whatever other code set on this thread.
+        with localcontext(prec=28, rounding=ROUND_HALF_EVEN):
+            gap = abs(sum((lot.quantity for lot in value.lots), Decimal(0)) - value.quantity)
         if gap > LOTS_QUANTITY_TOLERANCE:
             raise vi.contract_error(
                 vi.VALUE_ERROR, vi.value_error_message(vi.LOTS_QUANTITY_MISMATCH)

@@ -50,7 +50,7 @@ def test_reordered_keys_spelled_out_defaults_and_unknown_key_keep_the_hash(simul
         "settlement_horizon_days": "5",
     }
     body["client_note"] = "ignored"
-    assert list(body)[0] == "options"
+    assert next(iter(body)) == "options"
     assert _hash(body) == SPEC_HASH
 
 

@@ -8,7 +8,13 @@ from decimal import Decimal
 import pytest
 
 from rebalance.engine.errors import InvalidOptions
-from rebalance.engine.models import EngineOptions, GroupConstraint, Money, TargetMethod, ValuationMode
+from rebalance.engine.models import (
+    EngineOptions,
+    GroupConstraint,
+    Money,
+    TargetMethod,
+    ValuationMode,
+)
 from rebalance.serializers import EngineOptionsSerializer, validate_engine_options
 
 DECLARATION_ORDER = (
