@@ -22,6 +22,7 @@ from decimal import Decimal, InvalidOperation, localcontext
 from enum import Enum
 from typing import Any, ClassVar
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.fields import SkipField, empty
@@ -190,6 +191,10 @@ class ContractField(serializers.Field):
         # Request-only fields; responses are rendered elsewhere.
         return value
 
+    def openapi_schema(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+        """The field's OpenAPI schema (used by drf-spectacular, see ``_ContractFieldSchema``)."""
+        raise NotImplementedError
+
 
 # --- Scalar fields ------------------------------------------------------------------------
 
@@ -201,6 +206,9 @@ class StringField(ContractField):
         if not isinstance(data, str):
             raise vi.contract_error(vi.STRING_TYPE, vi.MSG_STRING_TYPE)
         return data
+
+    def openapi_schema(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+        return {"type": "string"}
 
 
 class DecimalField(ContractField):
@@ -230,6 +238,10 @@ class DecimalField(ContractField):
             self.check(value)
         return value
 
+    def openapi_schema(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+        # Strings are the recommended form (§1.3); JSON numbers are accepted too.
+        return {"type": "string", "format": "decimal"}
+
 
 class IntegerField(ContractField):
     """An integer (§1.2) with optional ``ge``/``le`` bounds."""
@@ -244,12 +256,23 @@ class IntegerField(ContractField):
         check_bounds(value, self.ge, self.le)
         return value
 
+    def openapi_schema(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": "integer"}
+        if self.ge is not None:
+            schema["minimum"] = self.ge
+        if self.le is not None:
+            schema["maximum"] = self.le
+        return schema
+
 
 class BooleanField(ContractField):
     """A boolean with the lenient forms of §1.5."""
 
     def to_internal_value(self, data: Any) -> bool:
         return parse_bool(data)
+
+    def openapi_schema(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+        return {"type": "boolean"}
 
 
 class LiteralField(ContractField):
@@ -270,6 +293,9 @@ class LiteralField(ContractField):
     def convert(self, value: str) -> Any:
         return value
 
+    def openapi_schema(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+        return {"type": "string", "enum": list(self.choices)}
+
 
 class EnumField(LiteralField):
     """A member of a string ``Enum`` given by its value.
@@ -278,13 +304,9 @@ class EnumField(LiteralField):
     ``issue_type=LITERAL_ERROR`` where the reference declared a ``Literal`` instead.
     """
 
-    def __init__(
-        self, enum_class: type[Enum], *, issue_type: str = vi.ENUM, **kwargs: Any
-    ) -> None:
+    def __init__(self, enum_class: type[Enum], *, issue_type: str = vi.ENUM, **kwargs: Any) -> None:
         self.enum_class = enum_class
-        super().__init__(
-            [member.value for member in enum_class], issue_type=issue_type, **kwargs
-        )
+        super().__init__([member.value for member in enum_class], issue_type=issue_type, **kwargs)
 
     def convert(self, value: str) -> Enum:
         return self.enum_class(value)
@@ -301,6 +323,9 @@ class JsonObjectField(ContractField):
         if not isinstance(data, dict):
             raise vi.contract_error(vi.DICT_TYPE, vi.MSG_DICT_TYPE)
         return data
+
+    def openapi_schema(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+        return {"type": "object", "additionalProperties": {}}
 
 
 # --- Collections --------------------------------------------------------------------------
@@ -335,6 +360,13 @@ class ObjectListField(ContractField):
             raise ValidationError(errors)
         return tuple(items)
 
+    def openapi_schema(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+        return {
+            "type": "array",
+            "items": auto_schema._map_serializer_field(self.child, direction),
+            "maxItems": self.max_length,
+        }
+
 
 class MapField(ContractField):
     """A JSON object with free-form keys and ``child`` values, returned as a dict.
@@ -363,9 +395,7 @@ class MapField(ContractField):
         if not isinstance(data, dict):
             raise vi.contract_error(vi.DICT_TYPE, vi.MSG_DICT_TYPE)
         if self.max_length is not None and len(data) > self.max_length:
-            raise vi.contract_error(
-                vi.TOO_LONG, vi.too_long_message("Dictionary", self.max_length)
-            )
+            raise vi.contract_error(vi.TOO_LONG, vi.too_long_message("Dictionary", self.max_length))
         values: dict[str, Any] = {}
         errors: dict[str, Any] = {}
         for key, raw in data.items():
@@ -378,6 +408,15 @@ class MapField(ContractField):
         if self.entries_check is not None:
             self.entries_check(values)
         return values
+
+    def openapi_schema(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+        schema: dict[str, Any] = {
+            "type": "object",
+            "additionalProperties": auto_schema._map_serializer_field(self.child, direction),
+        }
+        if self.max_length is not None:
+            schema["maxProperties"] = self.max_length
+        return schema
 
 
 # --- Objects ------------------------------------------------------------------------------
@@ -451,3 +490,20 @@ class ContractSerializer(serializers.Serializer):
         if self.context.get(STRICT_MODELS):
             return vi.contract_error(vi.MODEL_TYPE, vi.model_type_message(self.model_name))
         return vi.contract_error(vi.MODEL_ATTRIBUTES_TYPE, vi.MSG_MODEL_ATTRIBUTES_TYPE)
+
+
+# --- OpenAPI ------------------------------------------------------------------------------
+
+
+class _ContractFieldSchema(OpenApiSerializerFieldExtension):
+    """Lets drf-spectacular document every contract field through its ``openapi_schema``.
+
+    Registered on import; without it the schema generator would warn on each custom field
+    and call them all strings.
+    """
+
+    target_class = ContractField
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+        return self.target.openapi_schema(auto_schema, direction)

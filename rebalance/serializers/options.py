@@ -65,9 +65,7 @@ def check_liquidity_tiers(entries: dict[str, Decimal]) -> None:
         if tier not in LIQUIDITY_TIERS:
             raise vi.contract_error(vi.VALUE_ERROR, vi.value_error_message(vi.LIQUIDITY_TIER_KEY))
         if not Decimal(0) <= weight <= Decimal(1):
-            raise vi.contract_error(
-                vi.VALUE_ERROR, vi.value_error_message(vi.LIQUIDITY_TIER_RANGE)
-            )
+            raise vi.contract_error(vi.VALUE_ERROR, vi.value_error_message(vi.LIQUIDITY_TIER_RANGE))
 
 
 class SuitabilityThresholdsSerializer(ContractSerializer):
@@ -116,9 +114,10 @@ def check_group_constraint_keys(entries: dict[str, GroupConstraint]) -> None:
 
 
 class EngineOptionsSerializer(ContractSerializer):
-    """``EngineOptions``: the simulate ``options`` object and each analyze scenario's.
+    """Engine switches of one simulation (§3.14, §3.15); ``{}`` means all defaults.
 
-    Every field is optional; an absent key takes the ``EngineOptions`` dataclass default.
+    The simulate ``options`` object and each analyze scenario's. Every field is optional:
+    an absent key takes the ``EngineOptions`` dataclass default.
     """
 
     model = EngineOptions

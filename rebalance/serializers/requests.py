@@ -58,6 +58,8 @@ SCENARIO_NAME = re.compile(r"[a-z0-9_-]{1,64}")
 
 
 class TaxLotSerializer(ContractSerializer):
+    """A tax lot of a position (§3.6); ``quantity`` ≥ 0."""
+
     model = TaxLot
     model_name = "TaxLot"
 
@@ -68,7 +70,7 @@ class TaxLotSerializer(ContractSerializer):
 
 
 class PositionSerializer(ContractSerializer):
-    """``Position``; when lots are given, their quantities must add up to the position's."""
+    """A holding (§3.5); when lots are given, their quantities must add up to its quantity."""
 
     model = Position
     model_name = "Position"
@@ -91,6 +93,8 @@ class PositionSerializer(ContractSerializer):
 
 
 class CashBalanceSerializer(ContractSerializer):
+    """Cash held in one currency (§3.7)."""
+
     model = CashBalance
     model_name = "CashBalance"
 
@@ -101,6 +105,8 @@ class CashBalanceSerializer(ContractSerializer):
 
 
 class PortfolioSnapshotSerializer(ContractSerializer):
+    """Holdings and cash before rebalancing (§3.4)."""
+
     model = PortfolioSnapshot
     model_name = "PortfolioSnapshot"
 
@@ -117,6 +123,8 @@ class PortfolioSnapshotSerializer(ContractSerializer):
 
 
 class PriceSerializer(ContractSerializer):
+    """Unit price of an instrument in its trading currency (§3.10)."""
+
     model = Price
     model_name = "Price"
 
@@ -126,6 +134,8 @@ class PriceSerializer(ContractSerializer):
 
 
 class FxRateSerializer(ContractSerializer):
+    """FX quote: 1 FROM = ``rate`` TO for ``pair`` ``FROM/TO`` (§3.11)."""
+
     model = FxRate
     model_name = "FxRate"
 
@@ -134,6 +144,8 @@ class FxRateSerializer(ContractSerializer):
 
 
 class MarketDataSnapshotSerializer(ContractSerializer):
+    """Prices and FX rates used for valuation and sizing (§3.9)."""
+
     model = MarketDataSnapshot
     model_name = "MarketDataSnapshot"
 
@@ -143,6 +155,8 @@ class MarketDataSnapshotSerializer(ContractSerializer):
 
 
 class ModelTargetSerializer(ContractSerializer):
+    """One model instrument and its target weight (§3.12)."""
+
     model = ModelTarget
     model_name = "ModelTarget"
 
@@ -151,6 +165,8 @@ class ModelTargetSerializer(ContractSerializer):
 
 
 class ModelPortfolioSerializer(ContractSerializer):
+    """The target weights to rebalance toward (§3.12)."""
+
     model = ModelPortfolio
     model_name = "ModelPortfolio"
 
@@ -158,6 +174,8 @@ class ModelPortfolioSerializer(ContractSerializer):
 
 
 class ShelfEntrySerializer(ContractSerializer):
+    """Product-shelf status and metadata of one instrument (§3.13)."""
+
     model = ShelfEntry
     model_name = "ShelfEntry"
 
@@ -169,9 +187,7 @@ class ShelfEntrySerializer(ContractSerializer):
     liquidity_tier = LiteralField(("L1", "L2", "L3", "L4", "L5"), required=False, allow_null=True)
     settlement_days = IntegerField(ge=0, le=10, required=False)
     min_notional = MoneySerializer(required=False, allow_null=True)
-    attributes = MapField(
-        StringField(), max_length=MAX_ATTRIBUTES_PER_SHELF_ENTRY, required=False
-    )
+    attributes = MapField(StringField(), max_length=MAX_ATTRIBUTES_PER_SHELF_ENTRY, required=False)
 
 
 # --- Request bodies -----------------------------------------------------------------------
@@ -224,6 +240,8 @@ class SimulationScenario:
 
 
 class SimulationScenarioSerializer(ContractSerializer):
+    """One named what-if case of an analyze request (§3.3)."""
+
     model = SimulationScenario
     model_name = "SimulationScenario"
 
@@ -239,9 +257,7 @@ def check_scenarios(entries: dict[str, SimulationScenario]) -> None:
         raise vi.contract_error(vi.VALUE_ERROR, vi.value_error_message(vi.SCENARIOS_TOO_MANY))
     for name in entries:
         if not SCENARIO_NAME.fullmatch(name):
-            raise vi.contract_error(
-                vi.VALUE_ERROR, vi.value_error_message(vi.SCENARIO_NAME_FORMAT)
-            )
+            raise vi.contract_error(vi.VALUE_ERROR, vi.value_error_message(vi.SCENARIO_NAME_FORMAT))
 
 
 class BatchRebalanceRequestSerializer(_SharedSnapshotsSerializer):
