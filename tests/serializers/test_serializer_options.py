@@ -75,8 +75,14 @@ def test_empty_object_gives_every_default_with_its_declared_scale():
     }
     assert {name: str(getattr(options, name)) for name in scales} == scales
     thresholds = options.suitability_thresholds
-    assert [str(thresholds.single_position_max_weight), str(thresholds.issuer_max_weight)] == ["0.10", "0.20"]
-    assert {k: str(v) for k, v in thresholds.max_weight_by_liquidity_tier.items()} == {"L4": "0.10", "L5": "0.05"}
+    assert [str(thresholds.single_position_max_weight), str(thresholds.issuer_max_weight)] == [
+        "0.10",
+        "0.20",
+    ]
+    assert {k: str(v) for k, v in thresholds.max_weight_by_liquidity_tier.items()} == {
+        "L4": "0.10",
+        "L5": "0.05",
+    }
 
 
 def test_values_are_coerced_to_engine_types():
@@ -124,11 +130,25 @@ def test_values_are_coerced_to_engine_types():
         ({"max_turnover_pct": "-0.1"}, TURNOVER_MSG),
         ({"max_overdraft_by_ccy": {"USD": "-1"}}, OVERDRAFT_NEGATIVE_MSG),
         ({"max_overdraft_by_ccy": {"": "5"}}, OVERDRAFT_KEY_MSG),
-        ({"suitability_thresholds": {"cash_band_min_weight": "0.5", "cash_band_max_weight": "0.1"}}, CASH_BAND_MSG),
-        ({"suitability_thresholds": {"cash_band_min_weight": "0.06"}}, CASH_BAND_MSG),  # vs default max 0.05
+        (
+            {
+                "suitability_thresholds": {
+                    "cash_band_min_weight": "0.5",
+                    "cash_band_max_weight": "0.1",
+                }
+            },
+            CASH_BAND_MSG,
+        ),
+        (
+            {"suitability_thresholds": {"cash_band_min_weight": "0.06"}},
+            CASH_BAND_MSG,
+        ),  # vs default max 0.05
         ({"suitability_thresholds": {"max_weight_by_liquidity_tier": {"L6": "0.1"}}}, TIER_KEY_MSG),
         ({"suitability_thresholds": {"max_weight_by_liquidity_tier": {"l1": "0.1"}}}, TIER_KEY_MSG),
-        ({"suitability_thresholds": {"max_weight_by_liquidity_tier": {"L1": "1.5"}}}, TIER_RANGE_MSG),
+        (
+            {"suitability_thresholds": {"max_weight_by_liquidity_tier": {"L1": "1.5"}}},
+            TIER_RANGE_MSG,
+        ),
         # standard checks
         ({"target_method": "FOO"}, "Input should be 'HEURISTIC' or 'SOLVER'"),
         ({"target_method": "heuristic"}, "Input should be 'HEURISTIC' or 'SOLVER'"),
@@ -136,33 +156,69 @@ def test_values_are_coerced_to_engine_types():
         ({"funding_mode": "MANUAL"}, "Input should be 'AUTO_FX'"),
         ({"fx_funding_source_currency": "ANY"}, "Input should be 'BASE_ONLY' or 'ANY_CASH'"),
         ({"fx_generation_policy": "MANY"}, "Input should be 'ONE_FX_PER_CCY'"),
-        ({"suitability_thresholds": {"data_quality_issue_severity": "low"}}, "Input should be 'LOW', 'MEDIUM' or 'HIGH'"),
+        (
+            {"suitability_thresholds": {"data_quality_issue_severity": "low"}},
+            "Input should be 'LOW', 'MEDIUM' or 'HIGH'",
+        ),
         ({"drift_top_contributors_limit": 0}, "Input should be greater than or equal to 1"),
         ({"drift_top_contributors_limit": 21}, "Input should be less than or equal to 20"),
         ({"drift_unmodeled_exposure_threshold": "1.1"}, "Input should be less than or equal to 1"),
-        ({"drift_unmodeled_exposure_threshold": "-0.1"}, "Input should be greater than or equal to 0"),
+        (
+            {"drift_unmodeled_exposure_threshold": "-0.1"},
+            "Input should be greater than or equal to 0",
+        ),
         ({"max_realized_capital_gains": "-1"}, "Input should be greater than or equal to 0"),
         ({"settlement_horizon_days": 11}, "Input should be less than or equal to 10"),
         ({"fx_settlement_days": -1}, "Input should be greater than or equal to 0"),
-        ({"suitability_thresholds": {"single_position_max_weight": "2"}}, "Input should be less than or equal to 1"),
-        ({"suitability_thresholds": {"issuer_max_weight": "-1"}}, "Input should be greater than or equal to 0"),
+        (
+            {"suitability_thresholds": {"single_position_max_weight": "2"}},
+            "Input should be less than or equal to 1",
+        ),
+        (
+            {"suitability_thresholds": {"issuer_max_weight": "-1"}},
+            "Input should be greater than or equal to 0",
+        ),
         ({"max_turnover_pct": "abc"}, DECIMAL_MSG),
         ({"single_position_max_weight": "abc", "fx_buffer_pct": "x"}, DECIMAL_MSG),
         ({"fx_buffer_pct": "nan"}, "Input should be a finite number"),
-        ({"fx_buffer_pct": True}, "Decimal input should be an integer, float, string or Decimal object"),
-        ({"fx_buffer_pct": None}, "Decimal input should be an integer, float, string or Decimal object"),
-        ({"allow_restricted": "maybe"}, "Input should be a valid boolean, unable to interpret input"),
+        (
+            {"fx_buffer_pct": True},
+            "Decimal input should be an integer, float, string or Decimal object",
+        ),
+        (
+            {"fx_buffer_pct": None},
+            "Decimal input should be an integer, float, string or Decimal object",
+        ),
+        (
+            {"allow_restricted": "maybe"},
+            "Input should be a valid boolean, unable to interpret input",
+        ),
         ({"allow_restricted": None}, "Input should be a valid boolean"),
-        ({"settlement_horizon_days": "abc"}, "Input should be a valid integer, unable to parse string as an integer"),
-        ({"settlement_horizon_days": 3.5}, "Input should be a valid integer, got a number with a fractional part"),
+        (
+            {"settlement_horizon_days": "abc"},
+            "Input should be a valid integer, unable to parse string as an integer",
+        ),
+        (
+            {"settlement_horizon_days": 3.5},
+            "Input should be a valid integer, got a number with a fractional part",
+        ),
         ({"min_trade_notional": {"amount": "1"}}, "Field required"),
         ({"min_trade_notional": {"amount": "1", "currency": 5}}, "Input should be a valid string"),
         ({"dust_trade_threshold": {"currency": "SGD"}}, "Field required"),
         ({"group_constraints": {"a:b": {}}}, "Field required"),
         # non-objects, as EngineOptions.model_validate reports them
-        ({"group_constraints": {"a:b": 5}}, "Input should be a valid dictionary or instance of GroupConstraint"),
-        ({"min_trade_notional": "100 SGD"}, "Input should be a valid dictionary or instance of Money"),
-        ({"suitability_thresholds": None}, "Input should be a valid dictionary or instance of SuitabilityThresholds"),
+        (
+            {"group_constraints": {"a:b": 5}},
+            "Input should be a valid dictionary or instance of GroupConstraint",
+        ),
+        (
+            {"min_trade_notional": "100 SGD"},
+            "Input should be a valid dictionary or instance of Money",
+        ),
+        (
+            {"suitability_thresholds": None},
+            "Input should be a valid dictionary or instance of SuitabilityThresholds",
+        ),
         ({"max_overdraft_by_ccy": ["USD"]}, "Input should be a valid dictionary"),
         ({"group_constraints": None}, "Input should be a valid dictionary"),
     ],
@@ -183,29 +239,50 @@ def test_non_object_options(raw):
     ("raw", "message"),
     [
         # declaration order: field 31 before field 37
-        ({"settlement_horizon_days": 11, "drift_top_contributors_limit": 0}, "Input should be greater than or equal to 1"),
+        (
+            {"settlement_horizon_days": 11, "drift_top_contributors_limit": 0},
+            "Input should be greater than or equal to 1",
+        ),
         # field 29 (suitability) before field 40 (groups), whatever the key order
         (
             {
                 "group_constraints": {"bad": {"max_weight": "0.5"}},
-                "suitability_thresholds": {"cash_band_min_weight": "0.5", "cash_band_max_weight": "0.1"},
+                "suitability_thresholds": {
+                    "cash_band_min_weight": "0.5",
+                    "cash_band_max_weight": "0.1",
+                },
             },
             CASH_BAND_MSG,
         ),
-        ({"target_method": "FOO", "valuation_mode": "BAR"}, "Input should be 'CALCULATED' or 'TRUST_SNAPSHOT'"),
+        (
+            {"target_method": "FOO", "valuation_mode": "BAR"},
+            "Input should be 'CALCULATED' or 'TRUST_SNAPSHOT'",
+        ),
         # a bad group value wins over a bad key
         ({"group_constraints": {"badkey": {"max_weight": "2"}}}, GROUP_WEIGHT_MSG),
-        ({"group_constraints": {"ok:key": {"max_weight": "0.1"}, "badkey": {"max_weight": "x"}}}, DECIMAL_MSG),
-        ({"group_constraints": {"badkey": {"max_weight": "0.1"}, "a:b": 7}}, "Input should be a valid dictionary or instance of GroupConstraint"),
+        (
+            {"group_constraints": {"ok:key": {"max_weight": "0.1"}, "badkey": {"max_weight": "x"}}},
+            DECIMAL_MSG,
+        ),
+        (
+            {"group_constraints": {"badkey": {"max_weight": "0.1"}, "a:b": 7}},
+            "Input should be a valid dictionary or instance of GroupConstraint",
+        ),
         # overdraft: parsing first, then per entry the key test before the sign test
         ({"max_overdraft_by_ccy": {"": "-5", "EUR": "abc"}}, DECIMAL_MSG),
         ({"max_overdraft_by_ccy": {"USD": "-1", "": "5"}}, OVERDRAFT_NEGATIVE_MSG),
         ({"max_overdraft_by_ccy": {"": "5", "USD": "-1"}}, OVERDRAFT_KEY_MSG),
         ({"max_overdraft_by_ccy": {"": "-5"}}, OVERDRAFT_KEY_MSG),
         # tiers: parsing first, then per entry the key test before the range test
-        ({"suitability_thresholds": {"max_weight_by_liquidity_tier": {"L9": "2", "L1": "x"}}}, DECIMAL_MSG),
+        (
+            {"suitability_thresholds": {"max_weight_by_liquidity_tier": {"L9": "2", "L1": "x"}}},
+            DECIMAL_MSG,
+        ),
         ({"suitability_thresholds": {"max_weight_by_liquidity_tier": {"L9": "2"}}}, TIER_KEY_MSG),
-        ({"suitability_thresholds": {"max_weight_by_liquidity_tier": {"L1": "2", "L9": "0.1"}}}, TIER_RANGE_MSG),
+        (
+            {"suitability_thresholds": {"max_weight_by_liquidity_tier": {"L1": "2", "L9": "0.1"}}},
+            TIER_RANGE_MSG,
+        ),
         # suitability fields in table order; the band check only when all six passed
         (
             {
@@ -218,7 +295,12 @@ def test_non_object_options(raw):
             "Input should be less than or equal to 1",
         ),
         (
-            {"suitability_thresholds": {"data_quality_issue_severity": "x", "issuer_max_weight": "x"}},
+            {
+                "suitability_thresholds": {
+                    "data_quality_issue_severity": "x",
+                    "issuer_max_weight": "x",
+                }
+            },
             DECIMAL_MSG,
         ),
         # within a field: type/range before the custom check
@@ -250,7 +332,9 @@ def test_body_validation_reports_non_objects_as_model_attributes_type(issues_of)
 
 
 def test_batch_validation_reports_non_objects_as_model_type():
-    serializer = EngineOptionsSerializer(data={"min_trade_notional": []}, context={"strict_models": True})
+    serializer = EngineOptionsSerializer(
+        data={"min_trade_notional": []}, context={"strict_models": True}
+    )
     assert not serializer.is_valid()
     [detail] = serializer.errors["min_trade_notional"]
     assert detail.code == "model_type"

@@ -64,7 +64,13 @@ def test_all_five_members_are_required(issues_of):
     issues = issues_of(RebalanceRequestSerializer, {"unknown": 1})
     assert locs_and_messages(issues) == [
         (["body", name], "Field required")
-        for name in ("portfolio_snapshot", "market_data_snapshot", "model_portfolio", "shelf_entries", "options")
+        for name in (
+            "portfolio_snapshot",
+            "market_data_snapshot",
+            "model_portfolio",
+            "shelf_entries",
+            "options",
+        )
     ]
     assert all(issue["type"] == "missing" and issue["input"] == {"unknown": 1} for issue in issues)
 
@@ -72,14 +78,23 @@ def test_all_five_members_are_required(issues_of):
 def test_missing_member_is_reported_with_the_whole_body_as_input(simulate_body, issues_of):
     del simulate_body["model_portfolio"]
     assert issues_of(RebalanceRequestSerializer, simulate_body) == [
-        {"type": "missing", "loc": ["body", "model_portfolio"], "msg": "Field required", "input": simulate_body}
+        {
+            "type": "missing",
+            "loc": ["body", "model_portfolio"],
+            "msg": "Field required",
+            "input": simulate_body,
+        }
     ]
 
 
 def test_null_options_is_not_an_object(simulate_body, issues_of):
     simulate_body["options"] = None
     [issue] = issues_of(RebalanceRequestSerializer, simulate_body)
-    assert (issue["type"], issue["loc"], issue["msg"]) == ("model_attributes_type", ["body", "options"], MODEL_ATTRIBUTES_MSG)
+    assert (issue["type"], issue["loc"], issue["msg"]) == (
+        "model_attributes_type",
+        ["body", "options"],
+        MODEL_ATTRIBUTES_MSG,
+    )
 
 
 def test_null_body_is_missing_and_non_object_body_is_not_an_object(issues_of):
@@ -88,7 +103,11 @@ def test_null_body_is_missing_and_non_object_body_is_not_an_object(issues_of):
     ]
     for body in ("raw text", [], 5):
         [issue] = issues_of(BatchRebalanceRequestSerializer, body)
-        assert (issue["type"], issue["loc"], issue["input"]) == ("model_attributes_type", ["body"], body)
+        assert (issue["type"], issue["loc"], issue["input"]) == (
+            "model_attributes_type",
+            ["body"],
+            body,
+        )
 
 
 def test_optional_members_take_the_dataclass_defaults(simulate_body):
@@ -109,15 +128,69 @@ def test_optional_members_take_the_dataclass_defaults(simulate_body):
     [
         (("model_portfolio",), {}, ["model_portfolio", "targets"], "missing", "Field required"),
         (("shelf_entries",), {}, ["shelf_entries"], "list_type", "Input should be a valid list"),
-        (("portfolio_snapshot", "portfolio_id"), 5, ["portfolio_snapshot", "portfolio_id"], "string_type", "Input should be a valid string"),
-        (("portfolio_snapshot", "positions"), None, ["portfolio_snapshot", "positions"], "list_type", "Input should be a valid list"),
-        (("market_data_snapshot", "prices"), [{"instrument_id": "X", "price": "1e101", "currency": "USD"}], ["market_data_snapshot", "prices", 0, "price"], "decimal_out_of_range", None),
-        (("market_data_snapshot", "fx_rates"), [{"pair": "USD/SGD"}], ["market_data_snapshot", "fx_rates", 0, "rate"], "missing", "Field required"),
-        (("shelf_entries",), [{"instrument_id": "X", "status": "approved"}], ["shelf_entries", 0, "status"], "literal_error", "Input should be 'APPROVED', 'RESTRICTED', 'BANNED', 'SUSPENDED' or 'SELL_ONLY'"),
-        (("shelf_entries",), [{"instrument_id": "X", "status": "APPROVED", "liquidity_tier": "L6"}], ["shelf_entries", 0, "liquidity_tier"], "literal_error", "Input should be 'L1', 'L2', 'L3', 'L4' or 'L5'"),
-        (("shelf_entries",), [{"instrument_id": "X", "status": "APPROVED", "settlement_days": 11}], ["shelf_entries", 0, "settlement_days"], "less_than_equal", "Input should be less than or equal to 10"),
-        (("shelf_entries",), [{"instrument_id": "X", "status": "APPROVED", "attributes": {"sector": 1}}], ["shelf_entries", 0, "attributes", "sector"], "string_type", "Input should be a valid string"),
-        (("shelf_entries",), [{"instrument_id": "X", "status": "APPROVED", "min_notional": 5}], ["shelf_entries", 0, "min_notional"], "model_attributes_type", MODEL_ATTRIBUTES_MSG),
+        (
+            ("portfolio_snapshot", "portfolio_id"),
+            5,
+            ["portfolio_snapshot", "portfolio_id"],
+            "string_type",
+            "Input should be a valid string",
+        ),
+        (
+            ("portfolio_snapshot", "positions"),
+            None,
+            ["portfolio_snapshot", "positions"],
+            "list_type",
+            "Input should be a valid list",
+        ),
+        (
+            ("market_data_snapshot", "prices"),
+            [{"instrument_id": "X", "price": "1e101", "currency": "USD"}],
+            ["market_data_snapshot", "prices", 0, "price"],
+            "decimal_out_of_range",
+            None,
+        ),
+        (
+            ("market_data_snapshot", "fx_rates"),
+            [{"pair": "USD/SGD"}],
+            ["market_data_snapshot", "fx_rates", 0, "rate"],
+            "missing",
+            "Field required",
+        ),
+        (
+            ("shelf_entries",),
+            [{"instrument_id": "X", "status": "approved"}],
+            ["shelf_entries", 0, "status"],
+            "literal_error",
+            "Input should be 'APPROVED', 'RESTRICTED', 'BANNED', 'SUSPENDED' or 'SELL_ONLY'",
+        ),
+        (
+            ("shelf_entries",),
+            [{"instrument_id": "X", "status": "APPROVED", "liquidity_tier": "L6"}],
+            ["shelf_entries", 0, "liquidity_tier"],
+            "literal_error",
+            "Input should be 'L1', 'L2', 'L3', 'L4' or 'L5'",
+        ),
+        (
+            ("shelf_entries",),
+            [{"instrument_id": "X", "status": "APPROVED", "settlement_days": 11}],
+            ["shelf_entries", 0, "settlement_days"],
+            "less_than_equal",
+            "Input should be less than or equal to 10",
+        ),
+        (
+            ("shelf_entries",),
+            [{"instrument_id": "X", "status": "APPROVED", "attributes": {"sector": 1}}],
+            ["shelf_entries", 0, "attributes", "sector"],
+            "string_type",
+            "Input should be a valid string",
+        ),
+        (
+            ("shelf_entries",),
+            [{"instrument_id": "X", "status": "APPROVED", "min_notional": 5}],
+            ["shelf_entries", 0, "min_notional"],
+            "model_attributes_type",
+            MODEL_ATTRIBUTES_MSG,
+        ),
     ],
 )
 def test_shape_issues_are_located(simulate_body, issues_of, path, value, loc, issue_type, message):
@@ -159,7 +232,12 @@ def _with_lots(body, quantity, lot_quantities):
             "instrument_id": "SG_BANK_EQ",
             "quantity": quantity,
             "lots": [
-                {"lot_id": f"L{i}", "quantity": q, "unit_cost": {"amount": "10", "currency": "SGD"}, "purchase_date": "2024-01-01"}
+                {
+                    "lot_id": f"L{i}",
+                    "quantity": q,
+                    "unit_cost": {"amount": "10", "currency": "SGD"},
+                    "purchase_date": "2024-01-01",
+                }
                 for i, q in enumerate(lot_quantities)
             ],
         },
@@ -169,13 +247,22 @@ def _with_lots(body, quantity, lot_quantities):
 
 @pytest.mark.parametrize(
     ("quantity", "lots"),
-    [("300", ["100", "200"]), ("300", ["100", "199.9999"]), ("300", ["100", "200.0001"]), ("300", ["299.99995"]), ("7", [])],
+    [
+        ("300", ["100", "200"]),
+        ("300", ["100", "199.9999"]),
+        ("300", ["100", "200.0001"]),
+        ("300", ["299.99995"]),
+        ("7", []),
+    ],
 )
 def test_lots_within_tolerance_are_accepted(simulate_body, issues_of, quantity, lots):
     assert issues_of(RebalanceRequestSerializer, _with_lots(simulate_body, quantity, lots)) == []
 
 
-@pytest.mark.parametrize(("quantity", "lots"), [("300", ["100", "199.9998"]), ("300", ["100", "200.00011"]), ("300", ["0"])])
+@pytest.mark.parametrize(
+    ("quantity", "lots"),
+    [("300", ["100", "199.9998"]), ("300", ["100", "200.00011"]), ("300", ["0"])],
+)
 def test_lots_outside_tolerance_fail_at_the_position(simulate_body, issues_of, quantity, lots):
     body = _with_lots(simulate_body, quantity, lots)
     [issue] = issues_of(RebalanceRequestSerializer, body)
@@ -207,7 +294,11 @@ def test_batch_body_gives_inputs_and_raw_scenario_options_in_request_order(analy
     assert serializer.is_valid(), serializer.errors
     inputs, scenarios = serializer.to_engine()
     assert inputs.portfolio.portfolio_id == "pf_spec_001"
-    assert scenarios == {"z_last": {"target_method": "FOO"}, "a_first": {}, "baseline": {"max_turnover_pct": "0.5"}}
+    assert scenarios == {
+        "z_last": {"target_method": "FOO"},
+        "a_first": {},
+        "baseline": {"max_turnover_pct": "0.5"},
+    }
     assert list(scenarios) == ["z_last", "a_first", "baseline"]
 
 
@@ -215,7 +306,12 @@ def test_batch_body_gives_inputs_and_raw_scenario_options_in_request_order(analy
     ("scenarios", "loc", "issue_type", "message"),
     [
         ({}, ["scenarios"], "value_error", "Value error, at least one scenario is required"),
-        ({f"s{i}": {} for i in range(21)}, ["scenarios"], "value_error", "Value error, scenario count exceeds maximum of 20"),
+        (
+            {f"s{i}": {} for i in range(21)},
+            ["scenarios"],
+            "value_error",
+            "Value error, scenario count exceeds maximum of 20",
+        ),
         ({"Baseline": {"options": {}}}, ["scenarios"], "value_error", NAME_MSG),
         ({"ok": {}, "has space": {}}, ["scenarios"], "value_error", NAME_MSG),
         ({"a" * 65: {}}, ["scenarios"], "value_error", NAME_MSG),
@@ -224,13 +320,33 @@ def test_batch_body_gives_inputs_and_raw_scenario_options_in_request_order(analy
         ({"caf\u00e9": {}}, ["scenarios"], "value_error", NAME_MSG),
         ({"x": None}, ["scenarios", "x"], "model_attributes_type", MODEL_ATTRIBUTES_MSG),
         ({"x": []}, ["scenarios", "x"], "model_attributes_type", MODEL_ATTRIBUTES_MSG),
-        ({"x": {"options": None}}, ["scenarios", "x", "options"], "dict_type", "Input should be a valid dictionary"),
-        ({"x": {"options": []}}, ["scenarios", "x", "options"], "dict_type", "Input should be a valid dictionary"),
-        ({"x": {"description": 5}}, ["scenarios", "x", "description"], "string_type", "Input should be a valid string"),
+        (
+            {"x": {"options": None}},
+            ["scenarios", "x", "options"],
+            "dict_type",
+            "Input should be a valid dictionary",
+        ),
+        (
+            {"x": {"options": []}},
+            ["scenarios", "x", "options"],
+            "dict_type",
+            "Input should be a valid dictionary",
+        ),
+        (
+            {"x": {"description": 5}},
+            ["scenarios", "x", "description"],
+            "string_type",
+            "Input should be a valid string",
+        ),
         # value problems are reported instead of the name/count checks
         ({"Bad": None}, ["scenarios", "Bad"], "model_attributes_type", MODEL_ATTRIBUTES_MSG),
         # the count check runs before the name check
-        ({**{f"s{i}": {} for i in range(20)}, "BAD": {}}, ["scenarios"], "value_error", "Value error, scenario count exceeds maximum of 20"),
+        (
+            {**{f"s{i}": {} for i in range(20)}, "BAD": {}},
+            ["scenarios"],
+            "value_error",
+            "Value error, scenario count exceeds maximum of 20",
+        ),
     ],
 )
 def test_scenario_rules(analyze_body, issues_of, scenarios, loc, issue_type, message):
@@ -303,7 +419,9 @@ def test_limits_are_the_documented_ones():
         (("options", "max_overdraft_by_ccy"), limits.MAX_OVERDRAFT_CURRENCIES, "Dictionary"),
     ],
 )
-def test_oversized_collections_are_rejected_before_their_items(simulate_body, issues_of, path, limit, kind):
+def test_oversized_collections_are_rejected_before_their_items(
+    simulate_body, issues_of, path, limit, kind
+):
     target = simulate_body
     for key in path[:-1]:
         target = target[key]
@@ -320,11 +438,22 @@ def test_oversized_collections_are_rejected_before_their_items(simulate_body, is
 
 
 def test_collections_at_their_limit_are_accepted(simulate_body):
-    simulate_body["shelf_entries"][0]["attributes"] = {f"k{i}": "v" for i in range(limits.MAX_ATTRIBUTES_PER_SHELF_ENTRY)}
-    simulate_body["options"]["max_overdraft_by_ccy"] = {f"C{i}": "1" for i in range(limits.MAX_OVERDRAFT_CURRENCIES)}
-    simulate_body["options"]["group_constraints"] = {f"k:{i}": {"max_weight": "0.1"} for i in range(limits.MAX_GROUP_CONSTRAINTS)}
+    simulate_body["shelf_entries"][0]["attributes"] = {
+        f"k{i}": "v" for i in range(limits.MAX_ATTRIBUTES_PER_SHELF_ENTRY)
+    }
+    simulate_body["options"]["max_overdraft_by_ccy"] = {
+        f"C{i}": "1" for i in range(limits.MAX_OVERDRAFT_CURRENCIES)
+    }
+    simulate_body["options"]["group_constraints"] = {
+        f"k:{i}": {"max_weight": "0.1"} for i in range(limits.MAX_GROUP_CONSTRAINTS)
+    }
     simulate_body["portfolio_snapshot"]["positions"][0]["lots"] = [
-        {"lot_id": str(i), "quantity": "0.3", "unit_cost": {"amount": "1", "currency": "SGD"}, "purchase_date": "d"}
+        {
+            "lot_id": str(i),
+            "quantity": "0.3",
+            "unit_cost": {"amount": "1", "currency": "SGD"},
+            "purchase_date": "d",
+        }
         for i in range(limits.MAX_LOTS_PER_POSITION)
     ]
     serializer = RebalanceRequestSerializer(data=simulate_body)

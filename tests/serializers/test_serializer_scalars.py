@@ -57,7 +57,9 @@ def test_decimal_accepts_strings_and_json_numbers(raw, text):
     assert str(value) == text
 
 
-@pytest.mark.parametrize("raw", ["NaN", "nan", "Infinity", "-inf", "sNaN", float("nan"), float("inf")])
+@pytest.mark.parametrize(
+    "raw", ["NaN", "nan", "Infinity", "-inf", "sNaN", float("nan"), float("inf")]
+)
 def test_decimal_rejects_non_finite(raw):
     assert error_of(DecimalField(), raw) == ("finite_number", "Input should be a finite number")
 
@@ -76,13 +78,16 @@ def test_decimal_rejects_other_json_types(raw):
 
 
 @pytest.mark.parametrize(
-    "raw", ["1e100", "9.999e100", "1e-100", "-1e100", "0.0001", 10**100, "123456789012345678901234567890"]
+    "raw",
+    ["1e100", "9.999e100", "1e-100", "-1e100", "0.0001", 10**100, "123456789012345678901234567890"],
 )
 def test_decimal_within_exponent_bounds_is_accepted(raw):
     DecimalField().run_validation(raw)
 
 
-@pytest.mark.parametrize("raw", ["1e101", "1e-101", "-1e101", "0E-101", "0E+101", 10**101, 1e300, 1e-300])
+@pytest.mark.parametrize(
+    "raw", ["1e101", "1e-101", "-1e101", "0E-101", "0E+101", 10**101, 1e300, 1e-300]
+)
 def test_decimal_outside_exponent_bounds_is_rejected(raw):
     code, message = error_of(DecimalField(), raw)
     assert code == "decimal_out_of_range"
@@ -100,7 +105,10 @@ def test_decimal_bounds_come_after_parsing_and_before_custom_check():
 
     field = DecimalField(ge=0, le=1, check=never)
     assert error_of(field, "x") == ("decimal_parsing", "Input should be a valid decimal")
-    assert error_of(field, "-0.1") == ("greater_than_equal", "Input should be greater than or equal to 0")
+    assert error_of(field, "-0.1") == (
+        "greater_than_equal",
+        "Input should be greater than or equal to 0",
+    )
     assert error_of(field, "1.01") == ("less_than_equal", "Input should be less than or equal to 1")
 
 
@@ -114,7 +122,9 @@ def test_presence_and_null_rules():
 # --- integers -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("raw", "value"), [(3, 3), (3.0, 3), ("3", 3), (" 3 ", 3), ("3.0", 3), ("+3", 3), (True, 1)])
+@pytest.mark.parametrize(
+    ("raw", "value"), [(3, 3), (3.0, 3), ("3", 3), (" 3 ", 3), ("3.0", 3), ("+3", 3), (True, 1)]
+)
 def test_integer_coercion(raw, value):
     result = IntegerField().run_validation(raw)
     assert result == value and type(result) is int
@@ -123,10 +133,26 @@ def test_integer_coercion(raw, value):
 @pytest.mark.parametrize(
     ("raw", "code", "message"),
     [
-        (3.5, "int_from_float", "Input should be a valid integer, got a number with a fractional part"),
-        ("3.5", "int_parsing", "Input should be a valid integer, unable to parse string as an integer"),
-        ("abc", "int_parsing", "Input should be a valid integer, unable to parse string as an integer"),
-        ("", "int_parsing", "Input should be a valid integer, unable to parse string as an integer"),
+        (
+            3.5,
+            "int_from_float",
+            "Input should be a valid integer, got a number with a fractional part",
+        ),
+        (
+            "3.5",
+            "int_parsing",
+            "Input should be a valid integer, unable to parse string as an integer",
+        ),
+        (
+            "abc",
+            "int_parsing",
+            "Input should be a valid integer, unable to parse string as an integer",
+        ),
+        (
+            "",
+            "int_parsing",
+            "Input should be a valid integer, unable to parse string as an integer",
+        ),
         (None, "int_type", "Input should be a valid integer"),
         ([], "int_type", "Input should be a valid integer"),
         (float("inf"), "finite_number", "Input should be a finite number"),
@@ -140,18 +166,25 @@ def test_integer_bounds():
     field = IntegerField(ge=0, le=10)
     assert field.run_validation("10") == 10
     assert error_of(field, 11) == ("less_than_equal", "Input should be less than or equal to 10")
-    assert error_of(field, -1) == ("greater_than_equal", "Input should be greater than or equal to 0")
+    assert error_of(field, -1) == (
+        "greater_than_equal",
+        "Input should be greater than or equal to 0",
+    )
 
 
 # --- booleans -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("raw", [True, 1, 1.0, "true", "TRUE", "True", "t", "T", "yes", "Y", "y", "on", "ON", "1"])
+@pytest.mark.parametrize(
+    "raw", [True, 1, 1.0, "true", "TRUE", "True", "t", "T", "yes", "Y", "y", "on", "ON", "1"]
+)
 def test_lenient_true(raw):
     assert BooleanField().run_validation(raw) is True
 
 
-@pytest.mark.parametrize("raw", [False, 0, 0.0, "false", "False", "f", "no", "NO", "n", "off", "Off", "0"])
+@pytest.mark.parametrize(
+    "raw", [False, 0, 0.0, "false", "False", "f", "no", "NO", "n", "off", "Off", "0"]
+)
 def test_lenient_false(raw):
     assert BooleanField().run_validation(raw) is False
 

@@ -56,13 +56,19 @@ def test_issues_come_out_in_declaration_order_not_body_order(simulate_body, issu
 
 def test_input_is_omitted_without_a_body():
     errors = {"a": [ErrorDetail("Field required", code="missing")]}
-    assert flatten_errors(errors) == [{"type": "missing", "loc": ["body", "a"], "msg": "Field required"}]
-    assert flatten_errors(errors, loc_prefix=()) == [{"type": "missing", "loc": ["a"], "msg": "Field required"}]
+    assert flatten_errors(errors) == [
+        {"type": "missing", "loc": ["body", "a"], "msg": "Field required"}
+    ]
+    assert flatten_errors(errors, loc_prefix=()) == [
+        {"type": "missing", "loc": ["a"], "msg": "Field required"}
+    ]
 
 
 def test_first_issue_message():
     errors = {
-        "x": {0: [ErrorDetail("first", code="value_error"), ErrorDetail("second", code="value_error")]},
+        "x": {
+            0: [ErrorDetail("first", code="value_error"), ErrorDetail("second", code="value_error")]
+        },
         "y": [ErrorDetail("third", code="missing")],
     }
     assert first_issue_message(errors) == "first"
@@ -75,10 +81,18 @@ def test_first_issue_message():
     [
         ("value_error", "Value error, anything", {"error": {}}),
         ("literal_error", "Input should be 'A', 'B' or 'C'", {"expected": "'A', 'B' or 'C'"}),
-        ("enum", "Input should be 'HEURISTIC' or 'SOLVER'", {"expected": "'HEURISTIC' or 'SOLVER'"}),
+        (
+            "enum",
+            "Input should be 'HEURISTIC' or 'SOLVER'",
+            {"expected": "'HEURISTIC' or 'SOLVER'"},
+        ),
         ("greater_than_equal", "Input should be greater than or equal to 0", {"ge": 0}),
         ("less_than_equal", "Input should be less than or equal to 10", {"le": 10}),
-        ("too_long", "List should have at most 10000 items", {"field_type": "List", "max_length": 10000}),
+        (
+            "too_long",
+            "List should have at most 10000 items",
+            {"field_type": "List", "max_length": 10000},
+        ),
         ("missing", "Field required", None),
         ("decimal_parsing", "Input should be a valid decimal", None),
     ],
