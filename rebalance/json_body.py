@@ -1,0 +1,46 @@
+"""Decoding request bodies the way the contract reports them (api spec §1.1).
+
+Shared by the HTTP parser and the management commands so that a malformed body gives
+the same ``json_invalid`` / ``missing`` issue everywhere.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rebalance import validation_issues as vi
+
+
+class BodyDecodeError(ValueError):
+    """A body that is not a JSON value; ``issue`` is the contract's 422 issue."""
+
+    def __init__(self, issue: dict[str, Any]):
+        super().__init__(issue["msg"])
+        self.issue = issue
+
+
+def decode_json_body(raw: bytes | str) -> Any:
+    """Parse a request body; JSON numbers stay Python floats/ints, as DRF parses them.
+
+    Raises ``BodyDecodeError`` with ``{"type": "json_invalid", "loc": ["body", offset],
+    ...}`` for malformed JSON.
+    """
+    text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BodyDecodeError(
+            {
+                "type": "json_invalid",
+                "loc": ["body", exc.pos],
+                "msg": "JSON decode error",
+                "input": {},
+                "ctx": {"error": exc.msg},
+            }
+        ) from exc
+
+
+def missing_body_issue() -> dict[str, Any]:
+    """The issue for an empty body or a literal ``null``."""
+    return {"type": vi.MISSING, "loc": ["body"], "msg": vi.MSG_MISSING, "input": None}
