@@ -1,0 +1,528 @@
+"""The run store: the only code that reads or writes dpm_runs models.
+
+Callers (the rebalance views, the support lookups, the export command) get
+small frozen dataclasses back, never model instances, so nothing outside this
+module can lazily load a multi-megabyte JSON column by accident.
+
+Idempotency follows the "claim" protocol described in docs/idempotency.md:
+``claim`` in a short transaction of its own, the engine runs outside any
+transaction, then ``complete`` (or ``release`` on failure). With replay
+disabled, ``record_simulate_run`` is used instead.
+"""
+from __future__ import annotations
+
+import json
+import math
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import (
+    CORRELATION_ID_MAX_LENGTH,
+    IDEMPOTENCY_KEY_MAX_LENGTH,
+    PORTFOLIO_ID_MAX_LENGTH,
+    REQUEST_HASH_MAX_LENGTH,
+    RUN_ID_MAX_LENGTH,
+    IdempotencyRecord,
+    IdempotencyState,
+    RebalanceRun,
+    RunStatus,
+)
+
+DEFAULT_LEASE_SECONDS = 60
+DEFAULT_CHUNK_SIZE = 100
+
+# Columns of a run without the three large ones.
+_SUMMARY_FIELDS = (
+    "id",
+    "rebalance_run_id",
+    "correlation_id",
+    "request_hash",
+    "idempotency_key",
+    "batch_run_id",
+    "portfolio_id",
+    "status",
+    "created_at",
+)
+
+
+# --- Values handed to and returned by the repository ------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NewRun:
+    """A finished engine execution, ready to be recorded.
+
+    ``response_body`` is the exact JSON text sent to the client; replays and
+    lookups return it byte for byte. ``result`` is the same result as a JSON
+    tree for the jsonb column; when omitted it is parsed from ``response_body``.
+    ``request`` is the canonical request tree the hash was computed from.
+    """
+
+    rebalance_run_id: str
+    correlation_id: str
+    request_hash: str
+    portfolio_id: str
+    status: str
+    response_body: str
+    request: Mapping[str, Any]
+    result: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    """A recorded run without its JSON payloads."""
+
+    rebalance_run_id: str
+    correlation_id: str
+    request_hash: str
+    idempotency_key: str | None
+    batch_run_id: str | None
+    portfolio_id: str
+    status: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRun(RunSummary):
+    """A recorded run with the exact JSON text its client received."""
+
+    response_body: str
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotencyMapping:
+    """What GET /rebalance/runs/idempotency/{key} reports (api spec §4.16)."""
+
+    idempotency_key: str
+    request_hash: str
+    rebalance_run_id: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """The caller now holds the key: run the engine, then ``complete`` or ``release``."""
+
+    key: str
+    request_hash: str
+    token: str
+    lease_expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Replay:
+    """The key already completed with the same request: answer ``run.response_body``."""
+
+    run: StoredRun
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """The key is held or completed for a different request hash (409)."""
+
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class InProgress:
+    """Another request with the same key and body is running (409 + Retry-After)."""
+
+    key: str
+    retry_after: int
+
+
+ClaimOutcome = Claimed | Replay | Conflict | InProgress
+
+
+@dataclass(frozen=True, slots=True)
+class RunFilters:
+    """Filters of ``iter_runs``; ``since`` is inclusive, ``until`` exclusive."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    portfolio_id: str | None = None
+    status: str | None = None
+    correlation_id: str | None = None
+
+
+class RunIdCollision(Exception):
+    """A run with this ``rebalance_run_id`` already exists; nothing was written.
+
+    Run ids have 32 random bits (api spec §1.7), so collisions become likely
+    once a table holds tens of thousands of runs. The reference overwrote the
+    earlier run; here the earlier run (and any key mapped to it) stays intact
+    and the caller decides, e.g. by issuing a fresh id.
+    """
+
+    def __init__(self, rebalance_run_id: str) -> None:
+        super().__init__(f"rebalance_run_id {rebalance_run_id!r} is already recorded")
+        self.rebalance_run_id = rebalance_run_id
+
+
+# --- The repository ---------------------------------------------------------
+
+
+@dataclass
+class RunRepository:
+    """Reads and writes recorded runs and idempotency records.
+
+    Stateless apart from its configuration, so one instance can be shared by
+    threads. ``clock`` returns an aware UTC datetime; tests inject their own.
+    ``lease_seconds`` defaults to ``settings.DPM_IDEMPOTENCY_LEASE_SECONDS``
+    (60 when unset).
+    """
+
+    using: str = DEFAULT_DB_ALIAS
+    lease_seconds: int | None = None
+    clock: Callable[[], datetime] = field(default=timezone.now)
+
+    # -- idempotent simulate, replay enabled --------------------------------
+
+    def claim(self, key: str, request_hash: str) -> ClaimOutcome:
+        """Reserve ``key`` for ``request_hash`` before the engine runs.
+
+        Commits on return (when not nested in an outer transaction), so every
+        other process sees the claim at once. The unique constraint on the key
+        decides between concurrent claimants; the loser reads the winner's row
+        under a row lock.
+        """
+        _check_length("idempotency key", key, IDEMPOTENCY_KEY_MAX_LENGTH)
+        _check_length("request_hash", request_hash, REQUEST_HASH_MAX_LENGTH)
+        # A few rounds only matter when a claim is released between our failed
+        # insert and our read; each round is a fresh attempt.
+        for _ in range(5):
+            with transaction.atomic(using=self.using):
+                now = self.clock()
+                token = uuid.uuid4().hex
+                lease_expires_at = now + self._lease()
+                try:
+                    # Savepoint, so the transaction survives the IntegrityError.
+                    with transaction.atomic(using=self.using):
+                        IdempotencyRecord.objects.using(self.using).create(
+                            key=key,
+                            request_hash=request_hash,
+                            state=IdempotencyState.IN_PROGRESS,
+                            claim_token=token,
+                            lease_expires_at=lease_expires_at,
+                            created_at=now,
+                            updated_at=now,
+                        )
+                    return Claimed(key, request_hash, token, lease_expires_at)
+                except IntegrityError:
+                    pass
+                record = self._locked_record(key)
+                if record is None:
+                    continue
+                return self._resolve_existing(record, request_hash, now)
+        raise RuntimeError(f"could not claim idempotency key {key!r}: claim kept disappearing")
+
+    def complete(self, claim: Claimed, run: NewRun) -> StoredRun:
+        """Record the run and point the claimed key at it, in one transaction.
+
+        Returns the run the key now maps to, which is the one to answer with.
+        That is normally ``run``; but when this claim's lease expired and a
+        second worker took over and finished first, the key already maps to
+        that worker's run (same request hash): it is returned and ``run`` is
+        not recorded, so one key never maps to two runs.
+
+        Raises RunIdCollision (and writes nothing) if the run id exists.
+        """
+        if run.request_hash != claim.request_hash:
+            raise ValueError("run.request_hash differs from the claimed request hash")
+        with transaction.atomic(using=self.using):
+            record = self._locked_record(claim.key)
+            if (
+                record is not None
+                and record.state == IdempotencyState.COMPLETED
+                and record.request_hash == claim.request_hash
+            ):
+                return self._stored_run_by_pk(record.run_id)
+            row = self._insert_run(run, idempotency_key=claim.key)
+            self._point_key_at(claim.key, record, row)
+            return _stored(row)
+
+    def release(self, claim: Claimed) -> bool:
+        """Drop an IN_PROGRESS claim after the engine failed (nothing is recorded).
+
+        Only the current holder can release: a claim taken over by another
+        worker is left alone. Returns whether a claim was removed.
+        """
+        with transaction.atomic(using=self.using):
+            deleted, _ = (
+                IdempotencyRecord.objects.using(self.using)
+                .filter(key=claim.key, state=IdempotencyState.IN_PROGRESS, claim_token=claim.token)
+                .delete()
+            )
+        return deleted > 0
+
+    # -- simulate with replay disabled; analyze ------------------------------
+
+    def record_simulate_run(self, key: str, run: NewRun) -> StoredRun:
+        """Record a simulate run executed with replay disabled (api spec §2.3).
+
+        The run is written and the key's mapping is created or overwritten to
+        point at it (COMPLETED, this run's hash), in one transaction. Never
+        conflicts. Raises RunIdCollision (and writes nothing) if the run id exists.
+        """
+        _check_length("idempotency key", key, IDEMPOTENCY_KEY_MAX_LENGTH)
+        with transaction.atomic(using=self.using):
+            record = self._locked_record(key)
+            row = self._insert_run(run, idempotency_key=key)
+            self._point_key_at(key, record, row)
+            return _stored(row)
+
+    def record_analyze_run(self, run: NewRun, batch_run_id: str) -> StoredRun:
+        """Record one successful analyze scenario run (no idempotency key).
+
+        Raises RunIdCollision (and writes nothing) if the run id exists.
+        """
+        _check_length("batch_run_id", batch_run_id, RUN_ID_MAX_LENGTH)
+        with transaction.atomic(using=self.using):
+            row = self._insert_run(run, idempotency_key=None, batch_run_id=batch_run_id)
+        return _stored(row)
+
+    # -- reads ----------------------------------------------------------------
+
+    def get_run(self, rebalance_run_id: str) -> StoredRun | None:
+        """The run with this exact (case-sensitive) id, or None."""
+        row = _one(self._runs().filter(rebalance_run_id=rebalance_run_id).only(*_SUMMARY_FIELDS, "response_body"))
+        return None if row is None else _stored(row)
+
+    def get_latest_by_correlation(self, correlation_id: str) -> StoredRun | None:
+        """The latest run recorded with exactly this correlation id, or None.
+
+        Latest = greatest ``created_at``; among equal timestamps, the greatest
+        primary key (the row inserted last). This is the first entry of the
+        (correlation_id, created_at DESC, id DESC) index.
+        """
+        row = (
+            self._runs()
+            .filter(correlation_id=correlation_id)
+            .order_by("-created_at", "-id")
+            .only(*_SUMMARY_FIELDS, "response_body")
+            .first()
+        )
+        return None if row is None else _stored(row)
+
+    def get_idempotency(self, key: str) -> IdempotencyMapping | None:
+        """The completed mapping of ``key``, or None (also while still IN_PROGRESS)."""
+        row = _one(
+            IdempotencyRecord.objects.using(self.using)
+            .filter(key=key, state=IdempotencyState.COMPLETED)
+            .select_related("run")
+            .only("key", "request_hash", "run", "run__rebalance_run_id", "run__created_at")
+        )
+        if row is None:
+            return None
+        return IdempotencyMapping(
+            idempotency_key=row.key,
+            request_hash=row.request_hash,
+            rebalance_run_id=row.run.rebalance_run_id,
+            created_at=row.run.created_at,
+        )
+
+    def count_runs(self, filters: RunFilters) -> int:
+        """Number of runs matching ``filters`` (a COUNT over an index range)."""
+        return self._filtered(filters).count()
+
+    def iter_run_summaries(
+        self, filters: RunFilters, chunk_size: int = DEFAULT_CHUNK_SIZE
+    ) -> Iterator[RunSummary]:
+        """Runs matching ``filters``, oldest first, without their JSON payloads."""
+        for row in self._keyset_chunks(filters, chunk_size, _SUMMARY_FIELDS):
+            yield _summary(row)
+
+    def iter_runs(self, filters: RunFilters, chunk_size: int = DEFAULT_CHUNK_SIZE) -> Iterator[StoredRun]:
+        """Runs matching ``filters``, oldest first, with their stored response text.
+
+        Memory stays bounded by ``chunk_size`` rows, whatever the table size.
+        """
+        for row in self._keyset_chunks(filters, chunk_size, (*_SUMMARY_FIELDS, "response_body")):
+            yield _stored(row)
+
+    # -- internals ----------------------------------------------------------
+
+    def _lease(self) -> timedelta:
+        seconds = self.lease_seconds
+        if seconds is None:
+            seconds = getattr(settings, "DPM_IDEMPOTENCY_LEASE_SECONDS", DEFAULT_LEASE_SECONDS)
+        return timedelta(seconds=seconds)
+
+    def _runs(self):
+        return RebalanceRun.objects.using(self.using)
+
+    def _locked_record(self, key: str) -> IdempotencyRecord | None:
+        return _one(IdempotencyRecord.objects.using(self.using).select_for_update().filter(key=key))
+
+    def _resolve_existing(self, record: IdempotencyRecord, request_hash: str, now: datetime) -> ClaimOutcome:
+        """Outcome of a claim on a key that already has a (locked) record."""
+        if record.request_hash != request_hash:
+            return Conflict(record.key)
+        if record.state == IdempotencyState.COMPLETED:
+            return Replay(self._stored_run_by_pk(record.run_id))
+        if record.lease_expires_at is not None and record.lease_expires_at > now:
+            remaining = (record.lease_expires_at - now).total_seconds()
+            return InProgress(record.key, retry_after=max(1, math.ceil(remaining)))
+        # The holder's lease ran out: presume it dead and take the claim over.
+        record.claim_token = uuid.uuid4().hex
+        record.lease_expires_at = now + self._lease()
+        record.updated_at = now
+        record.save(using=self.using, update_fields=["claim_token", "lease_expires_at", "updated_at"])
+        return Claimed(record.key, request_hash, record.claim_token, record.lease_expires_at)
+
+    def _stored_run_by_pk(self, pk: int) -> StoredRun:
+        return _stored(self._runs().only(*_SUMMARY_FIELDS, "response_body").get(pk=pk))
+
+    def _insert_run(
+        self, run: NewRun, idempotency_key: str | None, batch_run_id: str | None = None
+    ) -> RebalanceRun:
+        _validate_new_run(run)
+        result = run.result if run.result is not None else json.loads(run.response_body)
+        row = RebalanceRun(
+            rebalance_run_id=run.rebalance_run_id,
+            correlation_id=run.correlation_id,
+            request_hash=run.request_hash,
+            idempotency_key=idempotency_key,
+            batch_run_id=batch_run_id,
+            portfolio_id=run.portfolio_id,
+            status=run.status,
+            created_at=self.clock(),
+            result=result,
+            response_body=run.response_body,
+            request=run.request,
+        )
+        try:
+            with transaction.atomic(using=self.using):
+                row.save(using=self.using, force_insert=True)
+        except IntegrityError as exc:
+            if self._runs().filter(rebalance_run_id=run.rebalance_run_id).exists():
+                raise RunIdCollision(run.rebalance_run_id) from exc
+            raise
+        return row
+
+    def _point_key_at(self, key: str, record: IdempotencyRecord | None, row: RebalanceRun) -> None:
+        """Make ``key`` a COMPLETED mapping to ``row`` (``record`` is locked or None)."""
+        if record is None:
+            try:
+                with transaction.atomic(using=self.using):
+                    IdempotencyRecord.objects.using(self.using).create(
+                        key=key,
+                        request_hash=row.request_hash,
+                        state=IdempotencyState.COMPLETED,
+                        run=row,
+                        created_at=row.created_at,
+                        updated_at=row.created_at,
+                    )
+                return
+            except IntegrityError:
+                # A claim appeared since we looked; lock it and overwrite it.
+                record = self._locked_record(key)
+                if record is None:
+                    raise
+        record.request_hash = row.request_hash
+        record.state = IdempotencyState.COMPLETED
+        record.run = row
+        record.claim_token = None
+        record.lease_expires_at = None
+        record.updated_at = row.created_at
+        record.save(
+            using=self.using,
+            update_fields=["request_hash", "state", "run", "claim_token", "lease_expires_at", "updated_at"],
+        )
+
+    def _filtered(self, filters: RunFilters):
+        qs = self._runs()
+        if filters.since is not None:
+            qs = qs.filter(created_at__gte=filters.since)
+        if filters.until is not None:
+            qs = qs.filter(created_at__lt=filters.until)
+        if filters.portfolio_id is not None:
+            qs = qs.filter(portfolio_id=filters.portfolio_id)
+        if filters.status is not None:
+            qs = qs.filter(status=filters.status)
+        if filters.correlation_id is not None:
+            qs = qs.filter(correlation_id=filters.correlation_id)
+        return qs
+
+    def _keyset_chunks(self, filters: RunFilters, chunk_size: int, fields: tuple[str, ...]) -> Iterator[RebalanceRun]:
+        """Rows in (created_at, id) order, one short query per chunk.
+
+        Keyset pagination rather than one server-side cursor: a cursor would
+        need either a transaction open for the whole export (holding back
+        vacuum) or a WITH HOLD cursor, which PostgreSQL materialises in full.
+        Each chunk here is an index range scan that starts where the last ended.
+        """
+        if chunk_size < 1:
+            raise ValueError("chunk_size must be at least 1")
+        base = self._filtered(filters).order_by("created_at", "id").only(*fields)
+        after: tuple[datetime, int] | None = None
+        while True:
+            qs = base
+            if after is not None:
+                qs = qs.filter(Q(created_at__gt=after[0]) | Q(created_at=after[0], id__gt=after[1]))
+            rows = list(qs[:chunk_size])
+            yield from rows
+            if len(rows) < chunk_size:
+                return
+            after = (rows[-1].created_at, rows[-1].id)
+
+
+# --- helpers -------------------------------------------------------------
+
+
+def _check_length(name: str, value: str, limit: int) -> None:
+    if len(value) > limit:
+        raise ValueError(f"{name} is longer than {limit} characters")
+
+
+def _validate_new_run(run: NewRun) -> None:
+    """Reject what the columns cannot hold, identically on every database."""
+    _check_length("rebalance_run_id", run.rebalance_run_id, RUN_ID_MAX_LENGTH)
+    _check_length("correlation_id", run.correlation_id, CORRELATION_ID_MAX_LENGTH)
+    _check_length("request_hash", run.request_hash, REQUEST_HASH_MAX_LENGTH)
+    _check_length("portfolio_id", run.portfolio_id, PORTFOLIO_ID_MAX_LENGTH)
+    if run.status not in RunStatus.values:
+        raise ValueError(f"status must be one of {', '.join(RunStatus.values)}, not {run.status!r}")
+
+
+def _one(queryset):
+    """The single row of a lookup on a unique column, or None (no ORDER BY added)."""
+    try:
+        return queryset.get()
+    except queryset.model.DoesNotExist:
+        return None
+
+
+def _summary(row: RebalanceRun) -> RunSummary:
+    return RunSummary(
+        rebalance_run_id=row.rebalance_run_id,
+        correlation_id=row.correlation_id,
+        request_hash=row.request_hash,
+        idempotency_key=row.idempotency_key,
+        batch_run_id=row.batch_run_id,
+        portfolio_id=row.portfolio_id,
+        status=row.status,
+        created_at=row.created_at,
+    )
+
+
+def _stored(row: RebalanceRun) -> StoredRun:
+    return StoredRun(
+        rebalance_run_id=row.rebalance_run_id,
+        correlation_id=row.correlation_id,
+        request_hash=row.request_hash,
+        idempotency_key=row.idempotency_key,
+        batch_run_id=row.batch_run_id,
+        portfolio_id=row.portfolio_id,
+        status=row.status,
+        created_at=row.created_at,
+        response_body=row.response_body,
+    )

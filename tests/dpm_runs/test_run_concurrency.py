@@ -1,0 +1,94 @@
+"""Concurrent requests with one idempotency key, each on its own DB connection.
+
+PostgreSQL only: SQLite serialises writers with a database-wide lock, so it
+cannot show what the unique constraint and row locks decide under contention.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connection, connections
+
+from dpm_runs.models import IdempotencyRecord, IdempotencyState, RebalanceRun
+from dpm_runs.repository import Claimed, InProgress, Replay, RunRepository
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+THREADS = 32
+HASH = "sha256:" + "c" * 64
+
+
+@pytest.fixture(autouse=True)
+def _postgresql_only():
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite serialises writers; concurrency is tested on PostgreSQL (DATABASE_URL=postgres://...)")
+
+
+def _in_threads(fn, count: int = THREADS) -> list:
+    """Run fn(i) in ``count`` threads released together; each closes its connection."""
+    barrier = threading.Barrier(count)
+
+    def worker(i):
+        try:
+            barrier.wait(timeout=30)
+            return fn(i)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(worker, range(count)))
+
+
+def test_exactly_one_of_32_simultaneous_claims_wins():
+    repo = RunRepository(lease_seconds=60)
+    outcomes = _in_threads(lambda i: repo.claim("shared-key", HASH))
+
+    claimed = [o for o in outcomes if isinstance(o, Claimed)]
+    assert len(claimed) == 1
+    assert all(isinstance(o, InProgress) and o.retry_after >= 1 for o in outcomes if o is not claimed[0])
+    assert IdempotencyRecord.objects.filter(key="shared-key").count() == 1
+
+
+def test_32_requests_with_one_key_make_one_run_and_share_its_bytes(make_run):
+    repo = RunRepository(lease_seconds=60)
+    runs = [make_run(request_hash=HASH) for _ in range(THREADS)]
+
+    def simulate(i):
+        """What a simulate view does: claim, compute, complete; retry while in progress."""
+        deadline = time.monotonic() + 30
+        seen = []
+        while time.monotonic() < deadline:
+            outcome = repo.claim("shared-key", HASH)
+            seen.append(type(outcome).__name__)
+            if isinstance(outcome, Claimed):
+                time.sleep(0.2)  # the engine
+                return seen, repo.complete(outcome, runs[i]).response_body
+            if isinstance(outcome, Replay):
+                return seen, outcome.run.response_body
+            assert isinstance(outcome, InProgress), outcome
+            time.sleep(0.05)
+        raise AssertionError("no answer within 30 s")
+
+    results = _in_threads(simulate)
+
+    assert sum(seen.count("Claimed") for seen, _ in results) == 1
+    assert len({body for _, body in results}) == 1
+    assert RebalanceRun.objects.count() == 1
+    record = IdempotencyRecord.objects.get(key="shared-key")
+    assert record.state == IdempotencyState.COMPLETED
+    assert record.run.response_body == results[0][1]
+
+
+def test_concurrent_replay_disabled_records_all_runs_and_one_mapping(make_run):
+    repo = RunRepository()
+    runs = [make_run(request_hash=f"sha256:{i:064x}") for i in range(16)]
+    stored = _in_threads(lambda i: repo.record_simulate_run("shared-key", runs[i]), count=16)
+
+    assert RebalanceRun.objects.filter(idempotency_key="shared-key").count() == 16
+    record = IdempotencyRecord.objects.get(key="shared-key")
+    assert record.state == IdempotencyState.COMPLETED
+    assert record.run.rebalance_run_id in {s.rebalance_run_id for s in stored}
+    assert record.request_hash == record.run.request_hash
