@@ -1,0 +1,1 @@
+"""Stand-alone performance benchmarks (no Django, not part of the test suite)."""
