@@ -1,3 +1,33 @@
-"""Routes of the support lookups (GET /rebalance/runs/...)."""
+"""Routes of the support lookups (GET /rebalance/runs/...).
 
-urlpatterns = []
+The by-correlation and idempotency routes come before the run-id route, which
+would otherwise match them; without a further segment they fall through to the
+run-id route and answer DPM_RUN_NOT_FOUND (api spec §2.9). No trailing slash;
+a trailing slash on one of these routes is answered with a 307 to the path
+without it.
+"""
+from django.urls import path, re_path
+
+from .views import RunLookupViewSet, redirect_without_trailing_slash
+
+urlpatterns = [
+    path(
+        "rebalance/runs/by-correlation/<str:correlation_id>",
+        RunLookupViewSet.as_view({"get": "by_correlation"}),
+        name="dpm-run-by-correlation",
+    ),
+    path(
+        "rebalance/runs/idempotency/<str:idempotency_key>",
+        RunLookupViewSet.as_view({"get": "by_idempotency_key"}),
+        name="dpm-run-by-idempotency-key",
+    ),
+    path(
+        "rebalance/runs/<str:rebalance_run_id>",
+        RunLookupViewSet.as_view({"get": "retrieve"}),
+        name="dpm-run-detail",
+    ),
+    re_path(
+        r"^rebalance/runs/(?:(?:by-correlation|idempotency)/)?[^/]+/$",
+        redirect_without_trailing_slash,
+    ),
+]
