@@ -1,0 +1,202 @@
+"""Read-only Django admin for recorded runs and idempotency records.
+
+Built for tables of millions of rows (shared/conventions.md, "Admin on large
+tables"):
+
+* the changelist selects no JSON column (``.only()`` of the listed columns);
+* no full-table COUNT(*): ``show_full_result_count`` is off and the paginator
+  counts at most ``CappedCountPaginator.max_count`` rows;
+* searches are exact, case-sensitive matches (``__exact``) on indexed columns.
+  The ``=`` prefix would mean ``iexact``, i.e. ``UPPER(col) = UPPER(term)`` on
+  PostgreSQL, which no b-tree index serves;
+* filters are on low-cardinality columns and dates; no ``date_hierarchy``,
+  whose distinct-dates query scans the whole table.
+
+Support staff get Django's "view" permission; nobody can add, change or delete
+here, and there are no bulk actions.
+"""
+from __future__ import annotations
+
+import json
+
+from django.contrib import admin
+from django.core.paginator import Paginator
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.html import format_html, format_html_join
+
+from .models import IdempotencyRecord, RebalanceRun
+
+
+class CappedCountPaginator(Paginator):
+    """A paginator whose count stops at ``max_count`` rows.
+
+    An exact COUNT(*) on a million-row table (or a large filtered part of it)
+    reads every matching row on each page view. Counting a LIMITed subquery
+    costs at most ``max_count`` index entries. Past the cap the changelist
+    shows ``max_count`` results and the pages up to it; narrower filters or a
+    search reach the rest.
+    """
+
+    max_count = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[: self.max_count].count()
+
+
+def _pretty_json(value) -> str:
+    # format_html escapes the text: stored values come from clients.
+    return format_html("<pre>{}</pre>", json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def _change_url(obj) -> str:
+    meta = obj._meta
+    return reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk])
+
+
+def _admin_link(obj, text: str) -> str:
+    return format_html('<a href="{}">{}</a>', _change_url(obj), text)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """No add, change, delete or bulk actions; only the view permission applies."""
+
+    actions = None
+    paginator = CappedCountPaginator
+    show_full_result_count = False
+    list_per_page = 50
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @staticmethod
+    def is_changelist(request) -> bool:
+        match = getattr(request, "resolver_match", None)
+        return bool(match and match.url_name and match.url_name.endswith("_changelist"))
+
+
+@admin.register(RebalanceRun)
+class RebalanceRunAdmin(ReadOnlyAdmin):
+    list_display = (
+        "rebalance_run_id",
+        "portfolio_id",
+        "status",
+        "correlation_id",
+        "idempotency_key",
+        "created_at",
+    )
+    list_filter = ("status", ("created_at", admin.DateFieldListFilter))
+    search_fields = (
+        "rebalance_run_id__exact",
+        "correlation_id__exact",
+        "idempotency_key__exact",
+        "portfolio_id__exact",
+        "request_hash__exact",
+        "batch_run_id__exact",
+    )
+    search_help_text = (
+        "Exact, case-sensitive match on run id, correlation id, idempotency key, "
+        "portfolio id, request hash or batch run id."
+    )
+    # Ordered by an index; Django appends -pk, which the index also covers.
+    ordering = ("-created_at", "-id")
+    fields = (
+        "rebalance_run_id",
+        "status",
+        "portfolio_id",
+        "correlation_id",
+        "request_hash",
+        "idempotency_key",
+        "idempotency_record_link",
+        "batch_run_id",
+        "created_at",
+        "result_json",
+        "request_json",
+    )
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if self.is_changelist(request):
+            # Results are 20 KB-5 MB each: never fetch them for a list.
+            qs = qs.only(
+                "id",
+                "rebalance_run_id",
+                "portfolio_id",
+                "status",
+                "correlation_id",
+                "idempotency_key",
+                "created_at",
+            )
+        return qs
+
+    @admin.display(description="result")
+    def result_json(self, obj: RebalanceRun) -> str:
+        # The text the client received (key order kept), pretty-printed.
+        return _pretty_json(json.loads(obj.response_body))
+
+    @admin.display(description="request (canonical)")
+    def request_json(self, obj: RebalanceRun) -> str:
+        return _pretty_json(obj.request)
+
+    @admin.display(description="idempotency record")
+    def idempotency_record_link(self, obj: RebalanceRun) -> str:
+        # Normally one mapping; PROTECT keeps it pointing here.
+        records = IdempotencyRecord.objects.filter(run=obj).only("id", "key")[:5]
+        if not records:
+            return "-"
+        return format_html_join(
+            ", ", '<a href="{}">{}</a>', ((_change_url(r), r.key) for r in records)
+        )
+
+
+@admin.register(IdempotencyRecord)
+class IdempotencyRecordAdmin(ReadOnlyAdmin):
+    list_display = ("key", "state", "run_link", "request_hash", "created_at", "updated_at")
+    list_filter = ("state", ("updated_at", admin.DateFieldListFilter))
+    search_fields = ("key__exact", "request_hash__exact", "run__rebalance_run_id__exact")
+    search_help_text = "Exact, case-sensitive match on key, request hash or run id."
+    ordering = ("-updated_at", "-id")
+    fields = (
+        "key",
+        "state",
+        "request_hash",
+        "run_link",
+        "lease_expires_at",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        # Join the run for its id only, never its JSON columns.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("run")
+            .only(
+                "id",
+                "key",
+                "state",
+                "request_hash",
+                "lease_expires_at",
+                "created_at",
+                "updated_at",
+                "run",
+                "run__id",
+                "run__rebalance_run_id",
+            )
+        )
+
+    @admin.display(description="run")
+    def run_link(self, obj: IdempotencyRecord) -> str:
+        if obj.run is None:
+            return "-"
+        return _admin_link(obj.run, obj.run.rebalance_run_id)
