@@ -59,6 +59,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Outermost of ours: every response, errors included, echoes the correlation id.
+    "lotus_manage.middleware.CorrelationIdMiddleware",
 ]
 
 ROOT_URLCONF = "lotus_manage.urls"
@@ -136,7 +138,18 @@ REST_FRAMEWORK = {
     # The API speaks JSON only (no browsable API, no form posts).
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # No authentication scheme yet: the contract has none. Keeping DRF's session
+    # authentication would make POSTs from a browser logged into the admin fail CSRF.
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "UNAUTHENTICATED_USER": None,
+    # One problem-details envelope for every error (lotus_manage/problems.py).
+    "EXCEPTION_HANDLER": "lotus_manage.problems.exception_handler",
 }
+
+# Request bodies up to 20 MB: a simulate body at the serializer caps (10,000 positions,
+# 20,000 prices and shelf entries) is about 5 MB; anything larger is answered 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=20 * 1024 * 1024)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "lotus-manage: DPM Rebalance Simulation Service",

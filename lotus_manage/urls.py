@@ -17,3 +17,8 @@ urlpatterns = [
     path("", include("rebalance.urls")),
     path("", include("dpm_runs.urls")),
 ]
+
+# Errors outside DRF views get the same problem-details envelope.
+handler400 = "lotus_manage.problems.bad_request"
+handler404 = "lotus_manage.problems.page_not_found"
+handler500 = "lotus_manage.problems.server_error"

@@ -1,7 +1,7 @@
-"""Decoding request bodies the way the contract reports them (api spec §1.1).
+"""Decoding and validating request bodies the way the contract reports them (api §1.1).
 
-Shared by the HTTP parser and the management commands so that a malformed body gives
-the same ``json_invalid`` / ``missing`` issue everywhere.
+Shared by the HTTP views and the management commands so that a malformed body gives the
+same ``json_invalid`` / ``missing`` issue everywhere.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from rebalance import validation_issues as vi
+from rebalance.validation_issues import flatten_errors
 
 
 class BodyDecodeError(ValueError):
@@ -44,3 +45,23 @@ def decode_json_body(raw: bytes | str) -> Any:
 def missing_body_issue() -> dict[str, Any]:
     """The issue for an empty body or a literal ``null``."""
     return {"type": vi.MISSING, "loc": ["body"], "msg": vi.MSG_MISSING, "input": None}
+
+
+def validate_request_body(raw: bytes, serializer_class) -> tuple[Any, list[dict[str, Any]]]:
+    """Decode and validate a raw body: ``(serializer, [])`` when valid, else
+    ``(None, issues)`` with the contract's ordered 422 issues."""
+    if not raw.strip():
+        return None, [missing_body_issue()]
+    try:
+        body = decode_json_body(raw)
+    except BodyDecodeError as exc:
+        return None, [exc.issue]
+    except UnicodeDecodeError:
+        return None, [{"type": "json_invalid", "loc": ["body"], "msg": "Body is not UTF-8 text",
+                       "input": None}]
+    if body is None:
+        return None, [missing_body_issue()]
+    serializer = serializer_class(data=body)
+    if not serializer.is_valid():
+        return None, flatten_errors(serializer.errors, body=body)
+    return serializer, []

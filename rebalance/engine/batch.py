@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from .errors import InvalidOptions
+from .errors import InvalidOptions, RunIdTaken
 from .models import EngineOptions, RebalanceInputs
 from .pipeline import simulate
 from .results import BatchResult, RebalanceResult
@@ -26,14 +26,15 @@ def run_batch(
     *,
     correlation_prefix: str | None = None,
     batch_id: str | None = None,
-    on_result: Callable[[str, RebalanceResult], None] | None = None,
+    on_result: Callable[[str, EngineOptions, RebalanceResult], None] | None = None,
 ) -> BatchResult:
     """Run each named scenario's options over the shared inputs, in sorted name order.
 
     ``validate_options`` turns a raw options object into ``EngineOptions`` or raises
     ``InvalidOptions`` (the scenario fails with ``INVALID_OPTIONS: <message>``). Any other
     exception fails only that scenario (``SCENARIO_EXECUTION_ERROR: <class>``).
-    ``on_result`` is called for every successful scenario (e.g. to record the run).
+    ``on_result`` is called for every successful scenario (e.g. to record the run); when
+    it raises ``RunIdTaken`` the scenario runs again under a fresh run id.
     """
     batch_id = batch_id or new_batch_id()
     prefix = correlation_prefix or batch_id
@@ -46,15 +47,11 @@ def run_batch(
             failed[name] = f"INVALID_OPTIONS: {exc.message}"
             continue
         try:
-            result = simulate(
-                inputs, options, request_hash=f"{batch_id}:{name}", correlation_id=f"{prefix}:{name}"
-            )
+            result = _run_scenario(inputs, options, name, batch_id, prefix, on_result)
         except Exception as exc:  # noqa: BLE001 - one scenario must not sink the batch
             failed[name] = f"SCENARIO_EXECUTION_ERROR: {type(exc).__name__}"
             continue
         results[name] = result
-        if on_result is not None:
-            on_result(name, result)
     portfolio, market = inputs.portfolio, inputs.market_data
     return BatchResult(
         batch_run_id=batch_id,
@@ -66,3 +63,21 @@ def run_batch(
         failed_scenarios=failed,
         warnings=["PARTIAL_BATCH_FAILURE"] if failed else [],
     )
+
+
+RUN_ID_ATTEMPTS = 5
+
+
+def _run_scenario(inputs, options, name, batch_id, prefix, on_result) -> RebalanceResult:
+    for _ in range(RUN_ID_ATTEMPTS):
+        result = simulate(
+            inputs, options, request_hash=f"{batch_id}:{name}", correlation_id=f"{prefix}:{name}"
+        )
+        if on_result is None:
+            return result
+        try:
+            on_result(name, options, result)
+        except RunIdTaken:
+            continue
+        return result
+    raise RunIdTaken("could not allocate a unique rebalance_run_id")

@@ -18,3 +18,7 @@ class InvalidOptions(ValueError):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class RunIdTaken(Exception):
+    """The run id of a fresh result is already recorded; run again under a new id."""

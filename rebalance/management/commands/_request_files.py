@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandError
 
-from rebalance.json_body import BodyDecodeError, decode_json_body, missing_body_issue
-from rebalance.validation_issues import flatten_errors
+from rebalance.json_body import validate_request_body
 
 
 def validate_file(path: str, serializer_class) -> tuple[Any, list[dict[str, Any]]]:
@@ -20,25 +20,12 @@ def validate_file(path: str, serializer_class) -> tuple[Any, list[dict[str, Any]
         raw = Path(path).read_bytes()
     except OSError as exc:
         raise CommandError(f"{path}: cannot read file ({exc.strerror})") from exc
-    try:
-        body = decode_json_body(raw) if raw.strip() else None
-    except (BodyDecodeError, UnicodeDecodeError) as exc:
-        issue = exc.issue if isinstance(exc, BodyDecodeError) else {
-            "type": "json_invalid", "loc": ["body"], "msg": "Body is not UTF-8 text"}
-        return None, [issue]
-    if body is None:
-        return None, [missing_body_issue()]
-    serializer = serializer_class(data=body)
-    if not serializer.is_valid():
-        return None, flatten_errors(serializer.errors, body=body)
-    return serializer, []
+    return validate_request_body(raw, serializer_class)
 
 
 def report_invalid(stderr, failures: list[tuple[str, list[dict[str, Any]]]], total: int) -> CommandError:
     """Write every file's issues to stderr (one JSON document per file) and return the
     error to raise."""
-    import json
-
     for path, issues in failures:
         stderr.write(json.dumps({"file": path, "detail": issues}, ensure_ascii=False, default=str))
     return CommandError(f"{len(failures)} of {total} request file(s) failed validation; nothing was run")

@@ -1,0 +1,54 @@
+"""Request-scoped correlation ids.
+
+Every request gets ``request.correlation_id``: the client's ``X-Correlation-Id`` when it
+is well formed, otherwise a fresh unique id. The id is echoed in the ``X-Correlation-Id``
+response header of every response. A malformed client id is remembered in
+``request.correlation_id_issue`` so that the endpoints that use it can reject it (422)
+instead of logging or storing untrusted text.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+CORRELATION_HEADER = "X-Correlation-Id"
+# Conservative charset: safe in logs, URLs (lookups by correlation id) and CSV exports.
+CORRELATION_ID_PATTERN = re.compile(r"[A-Za-z0-9._:@+=~-]{1,128}")
+
+
+def new_correlation_id() -> str:
+    """A unique correlation id for requests that did not bring one."""
+    return "corr_" + uuid.uuid4().hex
+
+
+def correlation_id_issue(value: str) -> dict | None:
+    """The 422 issue for a malformed client correlation id, or None when it is fine."""
+    if CORRELATION_ID_PATTERN.fullmatch(value):
+        return None
+    return {
+        "type": "string_pattern_mismatch",
+        "loc": ["header", CORRELATION_HEADER],
+        "msg": "X-Correlation-Id must be 1-128 characters from A-Z a-z 0-9 . _ : @ + = ~ -",
+        "input": value[:200],
+    }
+
+
+class CorrelationIdMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        supplied = request.headers.get(CORRELATION_HEADER, "")
+        request.correlation_id_supplied = False
+        request.correlation_id_issue = None
+        if supplied:
+            request.correlation_id_issue = correlation_id_issue(supplied)
+        if supplied and request.correlation_id_issue is None:
+            request.correlation_id = supplied
+            request.correlation_id_supplied = True
+        else:
+            request.correlation_id = new_correlation_id()
+        response = self.get_response(request)
+        response[CORRELATION_HEADER] = request.correlation_id
+        return response

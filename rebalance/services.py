@@ -1,0 +1,147 @@
+"""Write-side services of the simulation endpoints: run the engine, record every run.
+
+Views stay thin: they validate and call these functions; these talk to the engine and
+to the run store (``dpm_runs.repository.RunRepository``), never to models directly.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from dpm_runs.repository import Claimed, Conflict, InProgress, NewRun, Replay, RunIdCollision, RunRepository
+from dpm_runs.toggles import idempotency_replay_enabled
+from lotus_manage.problems import ServiceError
+from rebalance.engine import render_batch, render_result, run_batch, simulate
+from rebalance.engine.batch import new_batch_id
+from rebalance.engine.errors import RunIdTaken
+from rebalance.engine.models import EngineOptions, RebalanceInputs
+from rebalance.engine.results import RebalanceResult
+from rebalance.request_hash import request_hash, request_tree
+from rebalance.serializers import validate_engine_options
+
+logger = logging.getLogger("rebalance.services")
+
+IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_KEY_CONFLICT: request hash mismatch"
+IDEMPOTENCY_IN_PROGRESS = "IDEMPOTENCY_KEY_IN_PROGRESS"
+# A 32-bit run id can collide with a recorded one; a fresh run gets a fresh id.
+RUN_ID_ATTEMPTS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class SimulateOutcome:
+    """What the simulate view sends: the exact JSON text and whether it is a replay."""
+
+    body: str
+    replayed: bool
+    rebalance_run_id: str
+
+
+def to_json_text(payload: Any) -> str:
+    """The one JSON encoding of response bodies (kept byte-for-byte for replays)."""
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+
+
+def _new_run(result: RebalanceResult, rendered: dict, body: str, request: dict) -> NewRun:
+    return NewRun(
+        rebalance_run_id=result.rebalance_run_id,
+        correlation_id=result.correlation_id,
+        request_hash=result.request_hash,
+        portfolio_id=result.portfolio_id,
+        status=result.status,
+        response_body=body,
+        request=request,
+        result=rendered,
+    )
+
+
+def _execute_and_record(inputs, options, request, correlation_id, record) -> tuple[str, str]:
+    """Run the engine and record the run with ``record(new_run)``; on a run-id collision
+    run again under a fresh id. Returns (response text, run id)."""
+    digest = request_hash(inputs, options)
+    for _ in range(RUN_ID_ATTEMPTS):
+        result = simulate(inputs, options, request_hash=digest, correlation_id=correlation_id)
+        rendered = render_result(result)
+        body = to_json_text(rendered)
+        try:
+            stored = record(_new_run(result, rendered, body, request))
+        except RunIdCollision:
+            logger.warning("run id collision on %s; retrying with a new id", result.rebalance_run_id)
+            continue
+        return stored.response_body, stored.rebalance_run_id
+    raise RuntimeError("could not allocate a unique rebalance_run_id")
+
+
+def simulate_idempotently(
+    inputs: RebalanceInputs,
+    options: EngineOptions,
+    idempotency_key: str,
+    correlation_id: str,
+    *,
+    repository: RunRepository | None = None,
+) -> SimulateOutcome:
+    """Simulate once per (idempotency key, request hash), durably.
+
+    Replay enabled: the key is claimed in the database first. A completed key with the
+    same hash replays the stored body; a different hash is 409
+    ``IDEMPOTENCY_KEY_CONFLICT``; a key still being computed elsewhere is 409
+    ``IDEMPOTENCY_KEY_IN_PROGRESS`` with ``Retry-After``. Replay disabled: every call
+    runs and the key's mapping is overwritten with the newest run.
+    """
+    repository = repository or RunRepository()
+    digest = request_hash(inputs, options)
+    request = request_tree(inputs, options)
+    if not idempotency_replay_enabled():
+        body, run_id = _execute_and_record(
+            inputs, options, request, correlation_id,
+            lambda run: repository.record_simulate_run(idempotency_key, run),
+        )
+        return SimulateOutcome(body, False, run_id)
+
+    outcome = repository.claim(idempotency_key, digest)
+    if isinstance(outcome, Replay):
+        return SimulateOutcome(outcome.run.response_body, True, outcome.run.rebalance_run_id)
+    if isinstance(outcome, Conflict):
+        raise ServiceError(409, IDEMPOTENCY_CONFLICT)
+    if isinstance(outcome, InProgress):
+        raise ServiceError(409, IDEMPOTENCY_IN_PROGRESS, headers={"Retry-After": str(outcome.retry_after)})
+    assert isinstance(outcome, Claimed)
+    try:
+        body, run_id = _execute_and_record(
+            inputs, options, request, correlation_id,
+            lambda run: repository.complete(outcome, run),
+        )
+    except BaseException:
+        repository.release(outcome)
+        raise
+    # ``complete`` may hand back a run another worker finished first for this key.
+    return SimulateOutcome(body, False, run_id)
+
+
+def analyze_and_record(
+    inputs: RebalanceInputs,
+    scenarios: dict[str, Any],
+    correlation_prefix: str | None,
+    batch_id: str | None = None,
+    *,
+    repository: RunRepository | None = None,
+) -> str:
+    """Run a what-if batch, record every successful scenario run, return the JSON text."""
+    repository = repository or RunRepository()
+    batch_id = batch_id or new_batch_id()
+
+    def record(name: str, options: EngineOptions, result: RebalanceResult) -> None:
+        rendered = render_result(result)
+        run = _new_run(result, rendered, to_json_text(rendered), request_tree(inputs, options))
+        try:
+            repository.record_analyze_run(run, batch_run_id=batch_id)
+        except RunIdCollision as exc:
+            raise RunIdTaken(str(exc)) from exc
+
+    batch = run_batch(
+        inputs, scenarios, validate_engine_options,
+        correlation_prefix=correlation_prefix, batch_id=batch_id, on_result=record,
+    )
+    return to_json_text(render_batch(batch))

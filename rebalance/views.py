@@ -1,0 +1,96 @@
+"""HTTP endpoints of the simulation: POST /rebalance/simulate and /rebalance/analyze.
+
+Thin: validate headers and body, call a service, send its JSON text unchanged. The views
+read the raw body themselves so that malformed JSON, an absent Content-Type and empty
+bodies are reported exactly as the contract says (422, never DRF's 400/415).
+"""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from rest_framework.permissions import AllowAny
+from rest_framework.views import APIView
+
+from lotus_manage.problems import validation_problem
+from rebalance import schema
+from rebalance.engine.batch import new_batch_id
+from rebalance.headers import IDEMPOTENCY_HEADER, idempotency_key_issue
+from rebalance.json_body import validate_request_body
+from rebalance.serializers import BatchRebalanceRequestSerializer, RebalanceRequestSerializer
+from rebalance.services import analyze_and_record, simulate_idempotently
+
+JSON_CONTENT_TYPE = "application/json"
+REPLAY_HEADER = "Idempotent-Replayed"
+
+
+def _unsupported_media_issue(request) -> dict | None:
+    media = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+    if not media or media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    ):
+        return None
+    return {
+        "type": "model_attributes_type",
+        "loc": ["body"],
+        "msg": "Input should be a valid dictionary or object to extract fields from",
+        "input": f"<{media} body>",
+    }
+
+
+def _read_body(request, serializer_class):
+    media_issue = _unsupported_media_issue(request)
+    if media_issue is not None:
+        return None, [media_issue]
+    return validate_request_body(request.body, serializer_class)
+
+
+class SimulateView(APIView):
+    """One deterministic rebalance simulation, idempotent per ``Idempotency-Key``."""
+
+    permission_classes = [AllowAny]
+    parser_classes: list = []  # the body is decoded by _read_body
+
+    @schema.simulate_schema
+    def post(self, request):
+        django_request = request._request
+        issues = []
+        key = request.headers.get(IDEMPOTENCY_HEADER)
+        key_issue = idempotency_key_issue(key)
+        if key_issue is not None:
+            issues.append(key_issue)
+        if django_request.correlation_id_issue is not None:
+            issues.append(django_request.correlation_id_issue)
+        serializer, body_issues = _read_body(django_request, RebalanceRequestSerializer)
+        issues.extend(body_issues)
+        if issues:
+            return validation_problem(django_request, issues)
+        inputs, options = serializer.to_engine()
+        outcome = simulate_idempotently(inputs, options, key, django_request.correlation_id)
+        response = HttpResponse(outcome.body, content_type=JSON_CONTENT_TYPE)
+        response[REPLAY_HEADER] = "true" if outcome.replayed else "false"
+        return response
+
+
+class AnalyzeView(APIView):
+    """A what-if batch of named option scenarios over one shared snapshot."""
+
+    permission_classes = [AllowAny]
+    parser_classes: list = []
+
+    @schema.analyze_schema
+    def post(self, request):
+        django_request = request._request
+        issues = []
+        if django_request.correlation_id_issue is not None:
+            issues.append(django_request.correlation_id_issue)
+        serializer, body_issues = _read_body(django_request, BatchRebalanceRequestSerializer)
+        issues.extend(body_issues)
+        if issues:
+            return validation_problem(django_request, issues)
+        inputs, scenarios = serializer.to_engine()
+        batch_id = new_batch_id()
+        if not django_request.correlation_id_supplied:
+            # The contract prefixes scenario correlation ids with the batch id then; echo it.
+            django_request.correlation_id = batch_id
+        body = analyze_and_record(inputs, scenarios, django_request.correlation_id, batch_id)
+        return HttpResponse(body, content_type=JSON_CONTENT_TYPE)
