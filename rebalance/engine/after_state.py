@@ -66,11 +66,11 @@ def apply_intents(portfolio: PortfolioSnapshot, intents: list[Intent]) -> Portfo
     return replace(
         portfolio,
         positions=tuple(
-            p if p.quantity is q else replace(p, quantity=q)
+            p if p.quantity is q else Position(p.instrument_id, q, p.market_value, p.lots)
             for p, q in zip(book.positions, book.quantities)
         ),
         cash_balances=tuple(
-            c if c.amount is a else replace(c, amount=a)
+            c if c.amount is a else CashBalance(c.currency, a, c.settled, c.pending)
             for c, a in zip(book.cash_rows, book.cash_amounts)
         ),
     )

@@ -6,6 +6,7 @@ import uuid
 from decimal import Decimal
 
 from .after_state import apply_intents
+from .collector import collector_paused
 from .fx_funding import plan_fx_and_order
 from .gate import decide_gate
 from .intents import generate_security_intents
@@ -60,7 +61,17 @@ def simulate(
     Never raises on valid inputs: every problem becomes a BLOCKED or PENDING_REVIEW
     status with diagnostics. ``run_id`` defaults to a fresh random id.
     """
-    run_id = run_id or new_run_id()
+    with collector_paused():
+        return _simulate(inputs, options, request_hash, correlation_id, run_id or new_run_id())
+
+
+def _simulate(
+    inputs: RebalanceInputs,
+    options: EngineOptions,
+    request_hash: str,
+    correlation_id: str,
+    run_id: str,
+) -> RebalanceResult:
     portfolio, model = inputs.portfolio, inputs.model
     base = portfolio.base_currency
     market = MarketIndex(inputs.market_data)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from .collector import collector_paused
 from .models import CashBalance, Money
 from .results import (
     AllocationMetric,
@@ -136,6 +137,11 @@ def rule(row: RuleResult) -> dict[str, Any]:
 
 def render_result(result: RebalanceResult) -> dict[str, Any]:
     """The full ``RebalanceResult`` JSON object of one run."""
+    with collector_paused():
+        return _render_result(result)
+
+
+def _render_result(result: RebalanceResult) -> dict[str, Any]:
     diag = result.diagnostics
     universe = result.universe
     coverage = str(universe.coverage)
@@ -256,6 +262,11 @@ def render_result(result: RebalanceResult) -> dict[str, Any]:
 
 def render_batch(batch: BatchResult) -> dict[str, Any]:
     """The ``BatchRebalanceResult`` JSON object of one analyze call."""
+    with collector_paused():
+        return _render_batch(batch)
+
+
+def _render_batch(batch: BatchResult) -> dict[str, Any]:
     metrics = {}
     for name, result in batch.results.items():
         security = result.security_intents
@@ -274,7 +285,7 @@ def render_batch(batch: BatchResult) -> dict[str, Any]:
             "portfolio_snapshot_id": batch.portfolio_snapshot_id,
             "market_data_snapshot_id": batch.market_data_snapshot_id,
         },
-        "results": {name: render_result(r) for name, r in batch.results.items()},
+        "results": {name: _render_result(r) for name, r in batch.results.items()},
         "comparison_metrics": metrics,
         "failed_scenarios": dict(batch.failed_scenarios),
         "warnings": list(batch.warnings),
