@@ -90,10 +90,10 @@ DATABASES = {
 }
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # 0 = a new connection per request (Django's default). Raise it for
-    # persistent connections; keep it 0 if Django's connection pool
-    # (OPTIONS["pool"]) is ever enabled, the two do not mix.
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+    # Persistent connections: opening one per request cost ~10 ms of a ~25 ms simulate
+    # (benchmarks/http_throughput.py). Set 0 for one connection per request, and keep
+    # it 0 if Django's connection pool (OPTIONS["pool"]) is ever enabled.
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     # Persistent connections can go stale; check them before reuse.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = DATABASES["default"]["CONN_MAX_AGE"] > 0
 

@@ -32,8 +32,8 @@ def test_postgres_database_url_is_parsed(load_settings):
     assert s["DB"]["PASSWORD"] == "s3cret"
     assert s["DB"]["HOST"] == "db.example"
     assert int(s["DB"]["PORT"]) == 5433
-    assert s["DB"]["CONN_MAX_AGE"] == 0
-    assert s["DB"]["CONN_HEALTH_CHECKS"] is False
+    assert s["DB"]["CONN_MAX_AGE"] == 60
+    assert s["DB"]["CONN_HEALTH_CHECKS"] is True
 
 
 def test_conn_max_age_applies_on_postgres(load_settings):
@@ -41,11 +41,11 @@ def test_conn_max_age_applies_on_postgres(load_settings):
         {
             "DEBUG": "true",
             "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/lotus_manage",
-            "CONN_MAX_AGE": "60",
+            "CONN_MAX_AGE": "0",
         }
     )
-    assert s["DB"]["CONN_MAX_AGE"] == 60
-    assert s["DB"]["CONN_HEALTH_CHECKS"] is True
+    assert s["DB"]["CONN_MAX_AGE"] == 0
+    assert s["DB"]["CONN_HEALTH_CHECKS"] is False
 
 
 def test_secret_key_required_when_debug_is_off(load_settings):
