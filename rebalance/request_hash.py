@@ -50,7 +50,13 @@ def canonical_request_json(inputs: RebalanceInputs, options: EngineOptions) -> s
 
 def request_hash(inputs: RebalanceInputs, options: EngineOptions) -> str:
     """``"sha256:" + hex digest`` of the canonical JSON (step 4 of §2.2)."""
-    canonical = canonical_request_json(inputs, options)
+    return hash_of_tree(request_tree(inputs, options))
+
+
+def hash_of_tree(tree: dict[str, Any]) -> str:
+    """The request hash of a tree built by ``request_tree`` (lets callers that also
+    store the tree build it once)."""
+    canonical = json.dumps(tree, sort_keys=True, separators=(",", ":"))
     return HASH_PREFIX + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 

@@ -19,7 +19,7 @@ from rebalance.engine.batch import new_batch_id
 from rebalance.engine.errors import RunIdTaken
 from rebalance.engine.models import EngineOptions, RebalanceInputs
 from rebalance.engine.results import RebalanceResult
-from rebalance.request_hash import request_hash, request_tree
+from rebalance.request_hash import hash_of_tree, request_tree
 from rebalance.serializers import validate_engine_options
 
 logger = logging.getLogger("rebalance.services")
@@ -57,10 +57,9 @@ def _new_run(result: RebalanceResult, rendered: dict, body: str, request: dict) 
     )
 
 
-def _execute_and_record(inputs, options, request, correlation_id, record) -> tuple[str, str]:
+def _execute_and_record(inputs, options, request, digest, correlation_id, record) -> tuple[str, str]:
     """Run the engine and record the run with ``record(new_run)``; on a run-id collision
     run again under a fresh id. Returns (response text, run id)."""
-    digest = request_hash(inputs, options)
     for _ in range(RUN_ID_ATTEMPTS):
         result = simulate(inputs, options, request_hash=digest, correlation_id=correlation_id)
         rendered = render_result(result)
@@ -91,11 +90,11 @@ def simulate_idempotently(
     runs and the key's mapping is overwritten with the newest run.
     """
     repository = repository or RunRepository()
-    digest = request_hash(inputs, options)
     request = request_tree(inputs, options)
+    digest = hash_of_tree(request)
     if not idempotency_replay_enabled():
         body, run_id = _execute_and_record(
-            inputs, options, request, correlation_id,
+            inputs, options, request, digest, correlation_id,
             lambda run: repository.record_simulate_run(idempotency_key, run),
         )
         return SimulateOutcome(body, False, run_id)
@@ -110,7 +109,7 @@ def simulate_idempotently(
     assert isinstance(outcome, Claimed)
     try:
         body, run_id = _execute_and_record(
-            inputs, options, request, correlation_id,
+            inputs, options, request, digest, correlation_id,
             lambda run: repository.complete(outcome, run),
         )
     except BaseException:
