@@ -1,0 +1,122 @@
+"""Fixtures of the HTTP tests: small request bodies and a client that posts raw JSON.
+
+Bodies are built here (not copied from the conformance fixtures) and kept tiny so
+that every engine run takes milliseconds.
+"""
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+from django.test import Client
+
+SIMULATE = "/rebalance/simulate"
+ANALYZE = "/rebalance/analyze"
+PROBLEM = "application/problem+json"
+
+
+def simulate_body(**options) -> dict:
+    """A READY rebalance: USD 1,000 cash, buy half into ALPHA and a fifth into BETA."""
+    return {
+        "portfolio_snapshot": {
+            "portfolio_id": "pf_api_test",
+            "base_currency": "USD",
+            "positions": [],
+            "cash_balances": [{"currency": "USD", "amount": "1000.00"}],
+        },
+        "market_data_snapshot": {
+            "prices": [
+                {"instrument_id": "ALPHA", "price": "10.00", "currency": "USD"},
+                {"instrument_id": "BETA", "price": "25.00", "currency": "USD"},
+            ],
+            "fx_rates": [],
+        },
+        "model_portfolio": {
+            "targets": [
+                {"instrument_id": "ALPHA", "weight": "0.50"},
+                {"instrument_id": "BETA", "weight": "0.20"},
+            ]
+        },
+        "shelf_entries": [
+            {"instrument_id": "ALPHA", "status": "APPROVED", "asset_class": "EQUITY"},
+            {"instrument_id": "BETA", "status": "APPROVED", "asset_class": "FIXED_INCOME"},
+        ],
+        "options": dict(options),
+    }
+
+
+def analyze_body(scenarios: dict) -> dict:
+    body = simulate_body()
+    del body["options"]
+    body["scenarios"] = copy.deepcopy(scenarios)
+    return body
+
+
+def reordered(value):
+    """The same JSON value with every object's keys in reverse order."""
+    if isinstance(value, dict):
+        return {k: reordered(value[k]) for k in reversed(list(value))}
+    if isinstance(value, list):
+        return [reordered(v) for v in value]
+    return value
+
+
+class Api:
+    """Thin wrapper over django.test.Client posting JSON text with explicit headers."""
+
+    def __init__(self, client: Client | None = None):
+        self.client = client or Client()
+
+    def post(self, path, body, *, key=None, correlation=None, content_type="application/json",
+             headers=None):
+        data = body if isinstance(body, (str, bytes)) else json.dumps(body)
+        hdrs = dict(headers or {})
+        if key is not None:
+            hdrs["Idempotency-Key"] = key
+        if correlation is not None:
+            hdrs["X-Correlation-Id"] = correlation
+        kwargs = {"headers": hdrs}
+        if content_type is None:
+            # The test client always puts CONTENT_TYPE in the WSGI environ; an empty value
+            # is what a server passes on for a request without the header.
+            content_type = ""
+        return self.client.generic("POST", path, data, content_type=content_type, **kwargs)
+
+    def simulate(self, body, key="k-1", **kw):
+        return self.post(SIMULATE, body, key=key, **kw)
+
+    def analyze(self, body, **kw):
+        return self.post(ANALYZE, body, **kw)
+
+    def get(self, path):
+        return self.client.get(path)
+
+
+@pytest.fixture
+def api() -> Api:
+    return Api()
+
+
+@pytest.fixture(autouse=True)
+def _default_toggles(monkeypatch):
+    """Every test starts with the documented defaults, whatever the shell exported."""
+    monkeypatch.delenv("DPM_IDEMPOTENCY_REPLAY_ENABLED", raising=False)
+    monkeypatch.delenv("DPM_SUPPORT_APIS_ENABLED", raising=False)
+
+
+def assert_problem(response, status: int, detail=None, title: str | None = None):
+    """A problem-details response with the RFC 9457 members and our correlation id."""
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == PROBLEM
+    body = response.json()
+    assert set(body) >= {"type", "title", "status", "detail", "instance", "correlation_id"}
+    assert body["status"] == status
+    assert body["type"] == "about:blank"
+    if title is not None:
+        assert body["title"] == title
+    if detail is not None:
+        assert body["detail"] == detail
+    assert body["instance"] == response.wsgi_request.path
+    assert body["correlation_id"] == response["X-Correlation-Id"]
+    return body
