@@ -48,11 +48,18 @@ def money(amount: Any, currency: str) -> Money:
     return Money(dec(amount), currency)
 
 
-def lot(lot_id: str, quantity: Any, unit_cost: Any, currency: str, purchase_date: str = "2024-01-01") -> TaxLot:
+def lot(
+    lot_id: str, quantity: Any, unit_cost: Any, currency: str, purchase_date: str = "2024-01-01"
+) -> TaxLot:
     return TaxLot(lot_id, dec(quantity), money(unit_cost, currency), purchase_date)
 
 
-def pos(instrument_id: str, quantity: Any, market_value: Money | tuple | None = None, lots: Iterable[TaxLot] = ()) -> Position:
+def pos(
+    instrument_id: str,
+    quantity: Any,
+    market_value: Money | tuple | None = None,
+    lots: Iterable[TaxLot] = (),
+) -> Position:
     if isinstance(market_value, tuple):
         market_value = money(*market_value)
     return Position(instrument_id, dec(quantity), market_value, tuple(lots))
@@ -62,8 +69,13 @@ def cash(currency: str, amount: Any, settled: Any = None, pending: Any = None) -
     return CashBalance(currency, dec(amount), dec(settled), dec(pending))
 
 
-def portfolio(base: str = "USD", positions: Iterable = (), cash_balances: Iterable = (),
-              portfolio_id: str = "pf", snapshot_id: str | None = None) -> PortfolioSnapshot:
+def portfolio(
+    base: str = "USD",
+    positions: Iterable = (),
+    cash_balances: Iterable = (),
+    portfolio_id: str = "pf",
+    snapshot_id: str | None = None,
+) -> PortfolioSnapshot:
     """``positions`` items: ``Position`` or ``(id, qty)``; ``cash_balances`` items:
     ``CashBalance`` or ``(ccy, amount)``."""
     return PortfolioSnapshot(
@@ -83,7 +95,9 @@ def fx(pair: str, rate: Any) -> FxRate:
     return FxRate(pair, dec(rate))
 
 
-def market(prices: Iterable = (), fx_rates: Iterable = (), snapshot_id: str | None = None) -> MarketDataSnapshot:
+def market(
+    prices: Iterable = (), fx_rates: Iterable = (), snapshot_id: str | None = None
+) -> MarketDataSnapshot:
     """``prices`` items: ``Price`` or ``(id, price[, ccy])``; ``fx_rates`` items: ``FxRate``
     or ``(pair, rate)``."""
     return MarketDataSnapshot(
@@ -95,12 +109,19 @@ def market(prices: Iterable = (), fx_rates: Iterable = (), snapshot_id: str | No
 
 def model(*targets) -> ModelPortfolio:
     """``model(("A", "0.5"), ("B", "0.3"))``."""
-    return ModelPortfolio(tuple(t if isinstance(t, ModelTarget) else ModelTarget(t[0], dec(t[1])) for t in targets))
+    return ModelPortfolio(
+        tuple(t if isinstance(t, ModelTarget) else ModelTarget(t[0], dec(t[1])) for t in targets)
+    )
 
 
-def entry(instrument_id: str, status: str | ShelfStatus = "APPROVED", asset_class: str = "UNKNOWN",
-          settlement_days: int = 2, min_notional: Money | tuple | None = None,
-          attributes: dict[str, str] | None = None) -> ShelfEntry:
+def entry(
+    instrument_id: str,
+    status: str | ShelfStatus = "APPROVED",
+    asset_class: str = "UNKNOWN",
+    settlement_days: int = 2,
+    min_notional: Money | tuple | None = None,
+    attributes: dict[str, str] | None = None,
+) -> ShelfEntry:
     if isinstance(min_notional, tuple):
         min_notional = money(*min_notional)
     return ShelfEntry(
@@ -127,9 +148,15 @@ def shelf(*entries) -> tuple[ShelfEntry, ...]:
 
 
 _DECIMAL_OPTIONS = {
-    "compare_target_methods_tolerance", "cash_band_min_weight", "cash_band_max_weight",
-    "single_position_max_weight", "fx_buffer_pct", "min_cash_buffer_pct", "max_turnover_pct",
-    "max_realized_capital_gains", "drift_unmodeled_exposure_threshold",
+    "compare_target_methods_tolerance",
+    "cash_band_min_weight",
+    "cash_band_max_weight",
+    "single_position_max_weight",
+    "fx_buffer_pct",
+    "min_cash_buffer_pct",
+    "max_turnover_pct",
+    "max_realized_capital_gains",
+    "drift_unmodeled_exposure_threshold",
 }
 
 
@@ -155,8 +182,12 @@ def options(**kw: Any) -> EngineOptions:
     return EngineOptions(**kw)
 
 
-def inputs(pf: PortfolioSnapshot, md: MarketDataSnapshot = MarketDataSnapshot(),
-           mp: ModelPortfolio = ModelPortfolio(), sh: Iterable[ShelfEntry] = ()) -> RebalanceInputs:
+def inputs(
+    pf: PortfolioSnapshot,
+    md: MarketDataSnapshot = MarketDataSnapshot(),
+    mp: ModelPortfolio = ModelPortfolio(),
+    sh: Iterable[ShelfEntry] = (),
+) -> RebalanceInputs:
     return RebalanceInputs(pf, md, mp, tuple(sh))
 
 
@@ -165,7 +196,9 @@ def run(inp: RebalanceInputs, **opts: Any) -> RebalanceResult:
     return simulate(inp, options(**opts), run_id=RUN_ID)
 
 
-def indexes(md: MarketDataSnapshot = MarketDataSnapshot(), sh: Iterable[ShelfEntry] = ()) -> tuple[MarketIndex, ShelfIndex]:
+def indexes(
+    md: MarketDataSnapshot = MarketDataSnapshot(), sh: Iterable[ShelfEntry] = ()
+) -> tuple[MarketIndex, ShelfIndex]:
     return MarketIndex(md), ShelfIndex(tuple(sh))
 
 
@@ -185,12 +218,19 @@ def rule(result_or_rows, rule_id: str):
 def trades(result: RebalanceResult) -> list[tuple[str, str, str, str]]:
     """``(intent_id, side, instrument_id, str(quantity))`` of the security intents, in
     output order."""
-    return [(i.intent_id, i.side, i.instrument_id, str(i.quantity))
-            for i in result.intents if isinstance(i, SecurityIntent)]
+    return [
+        (i.intent_id, i.side, i.instrument_id, str(i.quantity))
+        for i in result.intents
+        if isinstance(i, SecurityIntent)
+    ]
 
 
 def security(result: RebalanceResult, instrument_id: str) -> SecurityIntent:
-    (found,) = [i for i in result.intents if isinstance(i, SecurityIntent) and i.instrument_id == instrument_id]
+    (found,) = [
+        i
+        for i in result.intents
+        if isinstance(i, SecurityIntent) and i.instrument_id == instrument_id
+    ]
     return found
 
 

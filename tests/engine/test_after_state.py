@@ -6,7 +6,19 @@ from rebalance.engine.after_state import apply_intents
 from rebalance.engine.render import simulated_state
 from rebalance.engine.results import FxIntent, SecurityIntent
 
-from .builders import cash, cash_of, inputs, market, model, money, portfolio, pos, position_of, run, shelf
+from .builders import (
+    cash,
+    cash_of,
+    inputs,
+    market,
+    model,
+    money,
+    portfolio,
+    pos,
+    position_of,
+    run,
+    shelf,
+)
 
 D = Decimal
 
@@ -30,7 +42,10 @@ def test_new_positions_and_cash_rows_are_appended_in_execution_order():
     ]
     after = apply_intents(pf, intents)
     assert [(p.instrument_id, str(p.quantity)) for p in after.positions] == [("A", "1"), ("N", "1")]
-    assert [(c.currency, str(c.amount)) for c in after.cash_balances] == [("SGD", "86.365"), ("USD", "0.10")]
+    assert [(c.currency, str(c.amount)) for c in after.cash_balances] == [
+        ("SGD", "86.365"),
+        ("USD", "0.10"),
+    ]
     new = after.positions[1]
     assert new.market_value is None and new.lots == ()
 
@@ -42,11 +57,17 @@ def test_fully_sold_position_stays_with_zero_quantity():
 
 
 def test_duplicate_rows_update_the_first_and_settled_is_carried():
-    pf = portfolio("USD", [("A", "1"), ("A", "2")], [cash("USD", "10", settled="3", pending="1"), cash("USD", "20")])
+    pf = portfolio(
+        "USD",
+        [("A", "1"), ("A", "2")],
+        [cash("USD", "10", settled="3", pending="1"), cash("USD", "20")],
+    )
     after = apply_intents(pf, [sec("A", "BUY", "1", "5")])
     assert [str(p.quantity) for p in after.positions] == ["2", "2"]
     assert [(str(c.amount), c.settled, c.pending) for c in after.cash_balances] == [
-        ("5", D("3"), D("1")), ("20", None, None)]
+        ("5", D("3"), D("1")),
+        ("20", None, None),
+    ]
 
 
 def test_input_portfolio_is_not_mutated():
@@ -75,7 +96,10 @@ def test_scenario_03_after_state():
 def test_after_state_is_always_calculated():
     # Trusted market value in the before-state, quantity × price in the after-state.
     pf = portfolio("USD", [pos("X", "10", ("500", "USD"))], [("USD", "1000")])
-    result = run(inputs(pf, market([("X", "10")]), model(("X", "0.5")), shelf("X")), valuation_mode="TRUST_SNAPSHOT")
+    result = run(
+        inputs(pf, market([("X", "10")]), model(("X", "0.5")), shelf("X")),
+        valuation_mode="TRUST_SNAPSHOT",
+    )
     assert str(result.before.total_value.amount) == "1500.0"
     x = position_of(result.after_simulated, "X")
     assert (str(x.quantity), str(x.value_in_base_ccy.amount)) == ("35", "350.0")

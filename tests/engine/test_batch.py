@@ -39,18 +39,27 @@ def test_scenarios_run_in_sorted_order_and_failures_are_collected():
         "z_last": {},
         "ignore_checks": {},
         "b_unknown": {"not_an_option": 1, "max_turnover_pct": "0.05"},
-        "invalid_case": {"bad": "Value error, group_constraints keys must use format '<attribute_key>:<attribute_value>'"},
+        "invalid_case": {
+            "bad": "Value error, group_constraints keys must use format "
+            "'<attribute_key>:<attribute_value>'"
+        },
     }
     seen = []
     # on_result's first argument is the scenario name (the rest of its signature is the
     # caller's business), called once per successful scenario.
-    result = run_batch(SHARED, scenarios, validate, batch_id="batch_0000abcd",
-                       on_result=lambda *args: seen.append(args[0]))
+    result = run_batch(
+        SHARED,
+        scenarios,
+        validate,
+        batch_id="batch_0000abcd",
+        on_result=lambda *args: seen.append(args[0]),
+    )
     assert list(result.results) == ["b_unknown", "ignore_checks", "z_last"]
     assert seen == ["b_unknown", "ignore_checks", "z_last"]
     assert result.failed_scenarios == {
         "invalid_case": "INVALID_OPTIONS: Value error, group_constraints keys must use format "
-                        "'<attribute_key>:<attribute_value>'"}
+        "'<attribute_key>:<attribute_value>'"
+    }
     assert result.warnings == ["PARTIAL_BATCH_FAILURE"]
     for name, res in result.results.items():
         assert res.correlation_id == f"batch_0000abcd:{name}"
@@ -60,24 +69,49 @@ def test_scenarios_run_in_sorted_order_and_failures_are_collected():
 def test_comparison_metrics_and_rendered_batch():
     scenarios = {"ignore_checks": {}, "b_unknown": {"max_turnover_pct": "0.05"}}
     body = render_batch(run_batch(SHARED, scenarios, validate, batch_id="batch_0000abcd"))
-    assert list(body) == ["batch_run_id", "run_at_utc", "base_snapshot_ids", "results", "comparison_metrics",
-                          "failed_scenarios", "warnings"]
+    assert list(body) == [
+        "batch_run_id",
+        "run_at_utc",
+        "base_snapshot_ids",
+        "results",
+        "comparison_metrics",
+        "failed_scenarios",
+        "warnings",
+    ]
     assert body["comparison_metrics"] == {
-        "b_unknown": {"status": "READY", "security_intent_count": 0,
-                      "gross_turnover_notional_base": {"amount": "0", "currency": "USD"}},
-        "ignore_checks": {"status": "READY", "security_intent_count": 2,
-                          "gross_turnover_notional_base": {"amount": "20000.0", "currency": "USD"}},
+        "b_unknown": {
+            "status": "READY",
+            "security_intent_count": 0,
+            "gross_turnover_notional_base": {"amount": "0", "currency": "USD"},
+        },
+        "ignore_checks": {
+            "status": "READY",
+            "security_intent_count": 2,
+            "gross_turnover_notional_base": {"amount": "20000.0", "currency": "USD"},
+        },
     }
     dropped = body["results"]["b_unknown"]["diagnostics"]["dropped_intents"]
-    assert [(d["instrument_id"], d["score"]) for d in dropped] == [("Bond_Safe", "1"), ("Tech_Stock", "1")]
-    assert body["base_snapshot_ids"] == {"portfolio_snapshot_id": "pf_13", "market_data_snapshot_id": "md"}
+    assert [(d["instrument_id"], d["score"]) for d in dropped] == [
+        ("Bond_Safe", "1"),
+        ("Tech_Stock", "1"),
+    ]
+    assert body["base_snapshot_ids"] == {
+        "portfolio_snapshot_id": "pf_13",
+        "market_data_snapshot_id": "md",
+    }
     assert body["failed_scenarios"] == {} and body["warnings"] == []
-    assert body["results"]["ignore_checks"]["lineage"]["request_hash"] == "batch_0000abcd:ignore_checks"
+    assert (
+        body["results"]["ignore_checks"]["lineage"]["request_hash"]
+        == "batch_0000abcd:ignore_checks"
+    )
 
 
 def test_snapshot_ids_are_used_when_given():
-    shared = replace(SHARED, portfolio=replace(SHARED.portfolio, snapshot_id="ps_1"),
-                     market_data=replace(SHARED.market_data, snapshot_id="md_1"))
+    shared = replace(
+        SHARED,
+        portfolio=replace(SHARED.portfolio, snapshot_id="ps_1"),
+        market_data=replace(SHARED.market_data, snapshot_id="md_1"),
+    )
     result = run_batch(shared, {"a": {}}, validate)
     assert (result.portfolio_snapshot_id, result.market_data_snapshot_id) == ("ps_1", "md_1")
 
@@ -118,12 +152,18 @@ def test_zero_price_scenario_is_a_blocked_success_not_an_execution_error():
 
 def test_blocked_scenario_counts_its_intents():
     # Bond priced in EUR: the 1 % FX buffer overdraws USD → BLOCKED after trading.
-    shared = replace(SHARED, market_data=market([("Tech_Stock", "100"), ("Bond_Safe", "100", "EUR")],
-                                                [("EUR/USD", "1")]))
+    shared = replace(
+        SHARED,
+        market_data=market(
+            [("Tech_Stock", "100"), ("Bond_Safe", "100", "EUR")], [("EUR/USD", "1")]
+        ),
+    )
     body = render_batch(run_batch(shared, {"fx": {}}, validate))
     assert body["comparison_metrics"]["fx"] == {
-        "status": "BLOCKED", "security_intent_count": 2,
-        "gross_turnover_notional_base": {"amount": "20000.0", "currency": "USD"}}
+        "status": "BLOCKED",
+        "security_intent_count": 2,
+        "gross_turnover_notional_base": {"amount": "20000.0", "currency": "USD"},
+    }
     assert len(body["results"]["fx"]["intents"]) == 3  # FX intents are not counted
 
 

@@ -24,23 +24,41 @@ def reasons(gate):
 
 def test_ready_executes():
     gate = decide_gate("READY", [ok("CASH_BAND", "SOFT")], Diagnostics(), options())
-    assert (gate.gate, gate.recommended_next_step, gate.reasons, gate.hard_fail_count, gate.soft_fail_count) == (
-        "EXECUTION_READY", "EXECUTE", [], 0, 0)
+    assert (
+        gate.gate,
+        gate.recommended_next_step,
+        gate.reasons,
+        gate.hard_fail_count,
+        gate.soft_fail_count,
+    ) == ("EXECUTION_READY", "EXECUTE", [], 0, 0)
 
 
 def test_client_consent_required_unless_already_obtained():
     gate = decide_gate("READY", [], Diagnostics(), options(workflow_requires_client_consent=True))
-    assert (gate.gate, gate.recommended_next_step) == ("CLIENT_CONSENT_REQUIRED", "REQUEST_CLIENT_CONSENT")
-    gate = decide_gate("READY", [], Diagnostics(), options(workflow_requires_client_consent=True,
-                                                          client_consent_already_obtained=True))
+    assert (gate.gate, gate.recommended_next_step) == (
+        "CLIENT_CONSENT_REQUIRED",
+        "REQUEST_CLIENT_CONSENT",
+    )
+    gate = decide_gate(
+        "READY",
+        [],
+        Diagnostics(),
+        options(workflow_requires_client_consent=True, client_consent_already_obtained=True),
+    )
     assert (gate.gate, gate.recommended_next_step) == ("EXECUTION_READY", "EXECUTE")
 
 
 def test_soft_fail_needs_risk_review_before_consent():
-    gate = decide_gate("PENDING_REVIEW", [fail("CASH_BAND", "SOFT", "THRESHOLD_BREACH")], Diagnostics(),
-                       options(workflow_requires_client_consent=True))
+    gate = decide_gate(
+        "PENDING_REVIEW",
+        [fail("CASH_BAND", "SOFT", "THRESHOLD_BREACH")],
+        Diagnostics(),
+        options(workflow_requires_client_consent=True),
+    )
     assert (gate.gate, gate.recommended_next_step) == ("RISK_REVIEW_REQUIRED", "RISK_REVIEW")
-    assert reasons(gate) == [("SOFT_RULE_FAIL:CASH_BAND", "MEDIUM", "RULE_ENGINE", {"reason_code": "THRESHOLD_BREACH"})]
+    assert reasons(gate) == [
+        ("SOFT_RULE_FAIL:CASH_BAND", "MEDIUM", "RULE_ENGINE", {"reason_code": "THRESHOLD_BREACH"})
+    ]
     assert (gate.hard_fail_count, gate.soft_fail_count) == (0, 1)
 
 
@@ -55,18 +73,30 @@ def test_hard_fail_blocks_even_if_status_says_otherwise():
 
 
 def test_reasons_sorted_by_severity_source_code_and_detail():
-    rules = [fail("CASH_BAND", "SOFT", "THRESHOLD_BREACH"),
-             fail("SINGLE_POSITION_MAX", "HARD", "LIMIT_BREACH"),
-             fail("INSUFFICIENT_CASH", "HARD", "CASH_BALANCE_NEGATIVE"),
-             fail("SINGLE_POSITION_MAX", "HARD", "A_FIRST")]
+    rules = [
+        fail("CASH_BAND", "SOFT", "THRESHOLD_BREACH"),
+        fail("SINGLE_POSITION_MAX", "HARD", "LIMIT_BREACH"),
+        fail("INSUFFICIENT_CASH", "HARD", "CASH_BALANCE_NEGATIVE"),
+        fail("SINGLE_POSITION_MAX", "HARD", "A_FIRST"),
+    ]
     diag = Diagnostics(price_missing=["P", "P"], fx_missing=["EUR/USD"], shelf_missing=["M"])
     gate = decide_gate("BLOCKED", rules, diag, options())
     assert reasons(gate) == [
         ("DATA_QUALITY_MISSING_FX", "HIGH", "DATA_QUALITY", {"count": "1"}),
         ("DATA_QUALITY_MISSING_PRICE", "HIGH", "DATA_QUALITY", {"count": "2"}),
-        ("HARD_RULE_FAIL:INSUFFICIENT_CASH", "HIGH", "RULE_ENGINE", {"reason_code": "CASH_BALANCE_NEGATIVE"}),
+        (
+            "HARD_RULE_FAIL:INSUFFICIENT_CASH",
+            "HIGH",
+            "RULE_ENGINE",
+            {"reason_code": "CASH_BALANCE_NEGATIVE"},
+        ),
         ("HARD_RULE_FAIL:SINGLE_POSITION_MAX", "HIGH", "RULE_ENGINE", {"reason_code": "A_FIRST"}),
-        ("HARD_RULE_FAIL:SINGLE_POSITION_MAX", "HIGH", "RULE_ENGINE", {"reason_code": "LIMIT_BREACH"}),
+        (
+            "HARD_RULE_FAIL:SINGLE_POSITION_MAX",
+            "HIGH",
+            "RULE_ENGINE",
+            {"reason_code": "LIMIT_BREACH"},
+        ),
         ("SOFT_RULE_FAIL:CASH_BAND", "MEDIUM", "RULE_ENGINE", {"reason_code": "THRESHOLD_BREACH"}),
     ]
     assert (gate.hard_fail_count, gate.soft_fail_count) == (3, 1)
@@ -92,7 +122,10 @@ def test_scenario_04_missing_price_gate():
 
 def test_gates_disabled_gives_no_decision():
     pf = portfolio("USD", [], [("USD", "1000")])
-    result = run(inputs(pf, market([("A", "10")]), model(("A", "0.5")), shelf("A")), enable_workflow_gates=False)
+    result = run(
+        inputs(pf, market([("A", "10")]), model(("A", "0.5")), shelf("A")),
+        enable_workflow_gates=False,
+    )
     assert result.gate_decision is None
 
 
@@ -102,6 +135,12 @@ def test_scenario_103_gate():
     result = run(inputs(pf, md, model(("BOND", "0.5"), ("EQ", "0.5")), shelf("BOND", "EQ")))
     gate = result.gate_decision
     assert [(r.reason_code, r.severity) for r in gate.reasons] == [
-        ("HARD_RULE_FAIL:INSUFFICIENT_CASH", "HIGH"), ("SOFT_RULE_FAIL:CASH_BAND", "MEDIUM")]
+        ("HARD_RULE_FAIL:INSUFFICIENT_CASH", "HIGH"),
+        ("SOFT_RULE_FAIL:CASH_BAND", "MEDIUM"),
+    ]
     assert (gate.hard_fail_count, gate.soft_fail_count, gate.gate, gate.recommended_next_step) == (
-        1, 1, "BLOCKED", "FIX_INPUT")
+        1,
+        1,
+        "BLOCKED",
+        "FIX_INPUT",
+    )

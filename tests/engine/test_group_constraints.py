@@ -2,7 +2,11 @@
 
 from decimal import Decimal
 
-from rebalance.engine.group_constraints import apply_group_constraints, group_members, split_constraint_key
+from rebalance.engine.group_constraints import (
+    apply_group_constraints,
+    group_members,
+    split_constraint_key,
+)
 from rebalance.engine.lookups import ShelfIndex
 from rebalance.engine.models import GroupConstraint
 from rebalance.engine.results import Diagnostics
@@ -27,16 +31,25 @@ def test_split_constraint_key_at_first_colon():
 
 def test_scenario_08_sector_cap():
     eligible = {"Tech_A": D("0.3"), "Bond_B": D("0.7")}
-    sh = (entry("Tech_A", attributes={"sector": "TECH"}), entry("Bond_B", attributes={"sector": "BOND"}))
+    sh = (
+        entry("Tech_A", attributes={"sector": "TECH"}),
+        entry("Bond_B", attributes={"sector": "BOND"}),
+    )
     status, diag = apply(eligible, ["Tech_A", "Bond_B"], {"sector:TECH": "0.2"}, sh)
     assert status == "READY"
     assert str(eligible["Tech_A"]) == "0.2000000000000000000000000000"
     assert str(eligible["Bond_B"]) == "0.8"
     assert diag.warnings == ["CAPPED_BY_GROUP_LIMIT_sector:TECH"]
     (event,) = diag.group_constraint_events
-    assert {k: (str(v) if isinstance(v, Decimal) else v) for k, v in event.items() if k != "recipients"} == {
-        "constraint_key": "sector:TECH", "group_weight_before": "0.3", "max_weight": "0.2",
-        "released_weight": "0.1", "status": "CAPPED"}
+    assert {
+        k: (str(v) if isinstance(v, Decimal) else v) for k, v in event.items() if k != "recipients"
+    } == {
+        "constraint_key": "sector:TECH",
+        "group_weight_before": "0.3",
+        "max_weight": "0.2",
+        "released_weight": "0.1",
+        "status": "CAPPED",
+    }
     assert {k: str(v) for k, v in event["recipients"].items()} == {"Bond_B": "0.1"}
 
 
@@ -50,7 +63,9 @@ def test_group_within_tolerance_is_left_alone():
 
 def test_unknown_attribute_warns_once_per_key_and_is_skipped():
     eligible = {"A": D("0.9")}
-    status, diag = apply(eligible, ["A"], {"zz:a": "0.1", "zz:b": "0.1"}, (entry("A", attributes={"s": "X"}),))
+    status, diag = apply(
+        eligible, ["A"], {"zz:a": "0.1", "zz:b": "0.1"}, (entry("A", attributes={"s": "X"}),)
+    )
     assert status == "READY"
     assert diag.warnings == ["UNKNOWN_CONSTRAINT_ATTRIBUTE_zz", "UNKNOWN_CONSTRAINT_ATTRIBUTE_zz"]
     assert eligible == {"A": D("0.9")}
@@ -74,8 +89,13 @@ def test_invalid_key_warns_and_continues():
 
 def test_group_members_include_locked_and_sell_only_entries():
     eligible = {"A": D("0.2"), "L": D("0.1"), "SO": D("0.0"), "N": D("0.1")}
-    sh = ShelfIndex((entry("A", attributes={"s": "T"}), entry("L", "SUSPENDED", attributes={"s": "T"}),
-                     entry("SO", "SELL_ONLY", attributes={"s": "T"})))
+    sh = ShelfIndex(
+        (
+            entry("A", attributes={"s": "T"}),
+            entry("L", "SUSPENDED", attributes={"s": "T"}),
+            entry("SO", "SELL_ONLY", attributes={"s": "T"}),
+        )
+    )
     assert group_members(eligible, sh, "s", "T") == ["A", "L", "SO"]
 
 
@@ -114,10 +134,15 @@ def test_single_pass_later_key_can_refill_earlier_group():
 def test_group_blocked_run_worked_example():
     pf = portfolio("USD", [("L", "10")], [("USD", "10000")])
     md = market([("L", "100"), ("A", "10"), ("B", "10")])
-    sh = (entry("L", "SUSPENDED", attributes={"sector": "TECH"}),
-          entry("A", attributes={"sector": "TECH"}), entry("B", attributes={"sector": "TECH"}))
-    result = run(inputs(pf, md, model(("A", "0.4"), ("B", "0.3")), sh),
-                 group_constraints={"sector:TECH": "0.1"})
+    sh = (
+        entry("L", "SUSPENDED", attributes={"sector": "TECH"}),
+        entry("A", attributes={"sector": "TECH"}),
+        entry("B", attributes={"sector": "TECH"}),
+    )
+    result = run(
+        inputs(pf, md, model(("A", "0.4"), ("B", "0.3")), sh),
+        group_constraints={"sector:TECH": "0.1"},
+    )
     assert str(result.before.total_value.amount) == "11000.0"
     assert result.status == "BLOCKED" and result.early_blocked
     assert result.targets == [] and result.intents == []
@@ -126,7 +151,10 @@ def test_group_blocked_run_worked_example():
     assert str(event["max_weight"]) == "0.1"
     assert str(event["released_weight"]) == "0.6909090909090909090909090909"
     assert event["recipients"] == {} and event["status"] == "BLOCKED"
-    assert result.diagnostics.warnings == ["CAPPED_BY_GROUP_LIMIT_sector:TECH", "NO_ELIGIBLE_REDISTRIBUTION_DESTINATION"]
+    assert result.diagnostics.warnings == [
+        "CAPPED_BY_GROUP_LIMIT_sector:TECH",
+        "NO_ELIGIBLE_REDISTRIBUTION_DESTINATION",
+    ]
     assert [r.status for r in result.rule_results] == ["PASS"] * 6
     assert str(rule(result, "CASH_BAND").measured) == "0.9090909090909090909090909091"
     gate = result.gate_decision

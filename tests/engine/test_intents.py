@@ -10,7 +10,21 @@ from rebalance.engine.results import Diagnostics, TargetRow
 from rebalance.engine.tax import TaxLedger
 
 from .builders import (
-    entry, indexes, inputs, market, model, money, options, portfolio, pos, rule, run, shelf, trades, lot,
+    cash,
+    entry,
+    indexes,
+    inputs,
+    lot,
+    market,
+    model,
+    money,
+    options,
+    portfolio,
+    pos,
+    rule,
+    run,
+    shelf,
+    trades,
 )
 
 D = Decimal
@@ -23,13 +37,27 @@ def trace(*rows):
 def generate(rows, pf, md, tv, sh=(), ledger=None, **opts):
     mi, si = indexes(md, sh)
     diag = Diagnostics()
-    intents = generate_security_intents(trace(*rows), pf, D(tv), mi, si, options(**opts), ledger, diag)
+    intents = generate_security_intents(
+        trace(*rows), pf, D(tv), mi, si, options(**opts), ledger, diag
+    )
     return intents, diag
 
 
 def summary(intents):
-    return [(i.intent_id, i.side, i.instrument_id, str(i.quantity), str(i.notional.amount), i.notional.currency,
-             str(i.notional_base.amount), i.notional_base.currency, i.constraints_applied) for i in intents]
+    return [
+        (
+            i.intent_id,
+            i.side,
+            i.instrument_id,
+            str(i.quantity),
+            str(i.notional.amount),
+            i.notional.currency,
+            str(i.notional_base.amount),
+            i.notional_base.currency,
+            i.constraints_applied,
+        )
+        for i in intents
+    ]
 
 
 def test_scenario_03_buy_in_foreign_currency():
@@ -37,7 +65,9 @@ def test_scenario_03_buy_in_foreign_currency():
     md = market([("US_EQ", "100.0", "USD")], [("USD/SGD", "1.35")])
     intents, diag = generate([("US_EQ", "0.5")], pf, md, "10000.00")
     # target value 5000.000 / 1.35 = 3703.70… USD → 37 units.
-    assert summary(intents) == [("oi_1", "BUY", "US_EQ", "37", "3700.0", "USD", "4995.000", "SGD", [])]
+    assert summary(intents) == [
+        ("oi_1", "BUY", "US_EQ", "37", "3700.0", "USD", "4995.000", "SGD", [])
+    ]
     assert intents[0].dependencies == []
     assert diag.warnings == [] and diag.blocking_issues == []
 
@@ -47,8 +77,9 @@ def test_sell_down_to_target_and_sell_to_zero():
     md = market([("A", "10"), ("B", "7")])
     intents, _ = generate([("A", "0.25"), ("B", "0")], pf, md, "1210")
     # A: target 302.50, current 1000 → SELL floor(697.50 / 10) = 69; B: SELL all 30.
-    assert [(i.side, i.instrument_id, str(i.quantity), str(i.notional.amount)) for i in intents] == [
-        ("SELL", "A", "69", "690"), ("SELL", "B", "30", "210")]
+    assert [
+        (i.side, i.instrument_id, str(i.quantity), str(i.notional.amount)) for i in intents
+    ] == [("SELL", "A", "69", "690"), ("SELL", "B", "30", "210")]
 
 
 def test_zero_quantity_produces_no_intent_and_consumes_no_id():
@@ -56,7 +87,9 @@ def test_zero_quantity_produces_no_intent_and_consumes_no_id():
     md = market([("A", "10"), ("B", "10"), ("C", "10")])
     intents, _ = generate([("A", "0.5"), ("B", "0.004"), ("C", "0.3")], pf, md, "200")
     # A already at 100 (target 100.0); B target 0.8 < 1 unit; C BUY 6.
-    assert [(i.intent_id, i.instrument_id, str(i.quantity)) for i in intents] == [("oi_1", "C", "6")]
+    assert [(i.intent_id, i.instrument_id, str(i.quantity)) for i in intents] == [
+        ("oi_1", "C", "6")
+    ]
 
 
 def test_missing_price_and_missing_fx_are_logged_and_skipped():
@@ -72,7 +105,10 @@ def test_duplicated_trace_id_keeps_first_position_and_last_value():
     pf = portfolio("USD", [], [("USD", "1000")])
     md = market([("A", "10"), ("B", "10")])
     intents, _ = generate([("A", "0.1"), ("B", "0.2"), ("A", "0.5")], pf, md, "1000")
-    assert [(i.intent_id, i.instrument_id, str(i.quantity)) for i in intents] == [("oi_1", "A", "50"), ("oi_2", "B", "20")]
+    assert [(i.intent_id, i.instrument_id, str(i.quantity)) for i in intents] == [
+        ("oi_1", "A", "50"),
+        ("oi_2", "B", "20"),
+    ]
 
 
 def test_market_value_sizes_the_trade_in_calculated_mode():
@@ -91,20 +127,27 @@ def test_scenario_110_shelf_min_notional_suppresses_dust():
     md = market([("DUST_ASSET", "10.0", "SGD"), ("BIG_ASSET", "100", "SGD")])
     sh = (entry("DUST_ASSET", min_notional=("500", "SGD")), entry("BIG_ASSET"))
     intents, diag = generate([("DUST_ASSET", "0.01"), ("BIG_ASSET", "0.99")], pf, md, "10000.0", sh)
-    assert diag.suppressed_intents == [{
-        "instrument_id": "DUST_ASSET", "reason": "BELOW_MIN_NOTIONAL",
-        "intended_notional": money("100.0", "SGD"), "threshold": money("500", "SGD")}]
+    assert diag.suppressed_intents == [
+        {
+            "instrument_id": "DUST_ASSET",
+            "reason": "BELOW_MIN_NOTIONAL",
+            "intended_notional": money("100.0", "SGD"),
+            "threshold": money("500", "SGD"),
+        }
+    ]
     assert str(diag.suppressed_intents[0]["intended_notional"].amount) == "100.0"
-    assert [(i.intent_id, i.instrument_id, str(i.quantity), i.constraints_applied) for i in intents] == [
-        ("oi_1", "BIG_ASSET", "99", [])]
+    assert [
+        (i.intent_id, i.instrument_id, str(i.quantity), i.constraints_applied) for i in intents
+    ] == [("oi_1", "BIG_ASSET", "99", [])]
 
 
 def test_request_min_notional_overrides_shelf_and_ignores_currency():
     pf = portfolio("USD", [], [("USD", "10000")])
     md = market([("A", "10"), ("B", "10")])
     sh = (entry("A", min_notional=("1", "USD")), entry("B"))
-    intents, diag = generate([("A", "0.1"), ("B", "0.6")], pf, md, "10000", sh,
-                             min_trade_notional=("5000", "JPY"))
+    intents, diag = generate(
+        [("A", "0.1"), ("B", "0.6")], pf, md, "10000", sh, min_trade_notional=("5000", "JPY")
+    )
     # A (1000 < 5000, "JPY" amount compared as is) is suppressed; B (6000) kept, labelled.
     assert [s["instrument_id"] for s in diag.suppressed_intents] == ["A"]
     assert diag.suppressed_intents[0]["threshold"] == money("5000", "JPY")
@@ -113,8 +156,14 @@ def test_request_min_notional_overrides_shelf_and_ignores_currency():
 
 def test_min_notional_label_even_when_suppression_is_off():
     pf = portfolio("USD", [], [("USD", "1000")])
-    intents, diag = generate([("A", "0.1")], pf, market([("A", "10")]), "1000",
-                             (entry("A", min_notional=("5000", "USD")),), suppress_dust_trades=False)
+    intents, diag = generate(
+        [("A", "0.1")],
+        pf,
+        market([("A", "10")]),
+        "1000",
+        (entry("A", min_notional=("5000", "USD")),),
+        suppress_dust_trades=False,
+    )
     assert diag.suppressed_intents == []
     assert [(str(i.quantity), i.constraints_applied) for i in intents] == [("10", ["MIN_NOTIONAL"])]
 
@@ -122,12 +171,21 @@ def test_min_notional_label_even_when_suppression_is_off():
 def test_zero_trade_is_suppressed_whenever_a_positive_threshold_applies():
     pf = portfolio("USD", [("X", "50"), ("Y", "50")], [("USD", "0")])
     md = market([("X", "10"), ("Y", "10")])
-    result = run(inputs(pf, md, model(("X", "0.5"), ("Y", "0.5")), shelf("X", "Y")),
-                 min_trade_notional=("1", "EUR"))
+    result = run(
+        inputs(pf, md, model(("X", "0.5"), ("Y", "0.5")), shelf("X", "Y")),
+        min_trade_notional=("1", "EUR"),
+    )
     assert result.intents == []
-    assert [(s["instrument_id"], str(s["intended_notional"].amount), s["intended_notional"].currency,
-             str(s["threshold"].amount), s["threshold"].currency) for s in result.diagnostics.suppressed_intents] == [
-        ("X", "0", "USD", "1", "EUR"), ("Y", "0", "USD", "1", "EUR")]
+    assert [
+        (
+            s["instrument_id"],
+            str(s["intended_notional"].amount),
+            s["intended_notional"].currency,
+            str(s["threshold"].amount),
+            s["threshold"].currency,
+        )
+        for s in result.diagnostics.suppressed_intents
+    ] == [("X", "0", "USD", "1", "EUR"), ("Y", "0", "USD", "1", "EUR")]
     mts = rule(result, "MIN_TRADE_SIZE")
     assert (mts.status, str(mts.measured), mts.reason_code) == ("PASS", "2", "INTENTS_SUPPRESSED")
     assert result.status == "READY"
@@ -192,8 +250,29 @@ def test_28_digit_trade_size_is_still_sized():
 def test_tax_limited_sell_is_labelled():
     pf = portfolio("USD", [pos("A", "100", lots=[lot("L1", "100", "5", "USD")])], [])
     ledger = TaxLedger(D("100"))
-    intents, diag = generate([("A", "0")], pf, market([("A", "10")]), "1000", ledger=ledger,
-                             enable_tax_awareness=True, max_realized_capital_gains="100")
+    intents, diag = generate(
+        [("A", "0")],
+        pf,
+        market([("A", "10")]),
+        "1000",
+        ledger=ledger,
+        enable_tax_awareness=True,
+        max_realized_capital_gains="100",
+    )
     # Gain 5.0 per unit, budget 100 → 20 units.
-    assert [(i.side, str(i.quantity), i.constraints_applied) for i in intents] == [("SELL", "20", ["TAX_BUDGET"])]
+    assert [(i.side, str(i.quantity), i.constraints_applied) for i in intents] == [
+        ("SELL", "20", ["TAX_BUDGET"])
+    ]
     assert diag.warnings == ["TAX_BUDGET_LIMIT_REACHED"]
+
+
+def test_dust_trade_threshold_and_pending_cash_are_never_read():
+    # Appendix C 30: reserved inputs change nothing.
+    pf = portfolio("USD", [], [cash("USD", "1000", pending="-999999")])
+    result = run(
+        inputs(pf, market([("A", "10")]), model(("A", "0.1")), shelf("A")),
+        dust_trade_threshold=("1000000", "USD"),
+    )
+    assert trades(result) == [("oi_1", "BUY", "A", "10")]
+    assert result.diagnostics.suppressed_intents == []
+    assert result.status == "READY"

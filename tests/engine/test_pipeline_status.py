@@ -10,7 +10,20 @@ from rebalance.engine import simulate
 from rebalance.engine.render import render_result
 
 from .builders import (
-    RUN_ID, entry, fx, inputs, lot, market, model, options, portfolio, pos, rule, run, shelf, trades,
+    RUN_ID,
+    entry,
+    fx,
+    inputs,
+    lot,
+    market,
+    model,
+    options,
+    portfolio,
+    pos,
+    rule,
+    run,
+    shelf,
+    trades,
 )
 
 D = Decimal
@@ -23,11 +36,20 @@ def early_blocked_shape(result):
     assert result.after_simulated is result.before
     assert str(result.universe.coverage) == "0"
     assert [r.rule_id for r in result.rule_results] == [
-        "CASH_BAND", "SINGLE_POSITION_MAX", "DATA_QUALITY", "MIN_TRADE_SIZE", "NO_SHORTING", "INSUFFICIENT_CASH"]
+        "CASH_BAND",
+        "SINGLE_POSITION_MAX",
+        "DATA_QUALITY",
+        "MIN_TRADE_SIZE",
+        "NO_SHORTING",
+        "INSUFFICIENT_CASH",
+    ]
     body = render_result(result)
     assert body["explanation"] == {"summary": "Blocked"}
     assert body["universe"]["coverage"] == {"price_coverage_pct": "0", "fx_coverage_pct": "0"}
-    assert (result.gate_decision.gate, result.gate_decision.recommended_next_step) == ("BLOCKED", "FIX_INPUT")
+    assert (result.gate_decision.gate, result.gate_decision.recommended_next_step) == (
+        "BLOCKED",
+        "FIX_INPUT",
+    )
 
 
 # --- deliberate difference: zero price ----------------------------------------------------
@@ -35,15 +57,23 @@ def early_blocked_shape(result):
 
 def test_zero_priced_model_target_blocks_instead_of_raising():
     # Reference: DivisionByZero (non-zero value gap) → HTTP 500.
-    result = run(inputs(CASH_1K, market([("Z", "0"), ("A", "10")]), model(("Z", "0.5"), ("A", "0.3")), shelf("Z", "A")),
-                 enable_tax_awareness=True)
+    result = run(
+        inputs(
+            CASH_1K,
+            market([("Z", "0"), ("A", "10")]),
+            model(("Z", "0.5"), ("A", "0.3")),
+            shelf("Z", "A"),
+        ),
+        enable_tax_awareness=True,
+    )
     early_blocked_shape(result)
     assert result.diagnostics.warnings == ["ZERO_PRICE_Z"]
     assert result.diagnostics.blocking_issues == ["Z"]
     dq = rule(result, "DATA_QUALITY")
     assert (dq.status, str(dq.measured), dq.reason_code) == ("FAIL", "1", "MISSING_DATA")
     assert [(r.reason_code, r.details) for r in result.gate_decision.reasons] == [
-        ("HARD_RULE_FAIL:DATA_QUALITY", {"reason_code": "MISSING_DATA"})]
+        ("HARD_RULE_FAIL:DATA_QUALITY", {"reason_code": "MISSING_DATA"})
+    ]
     # The target trace is kept; tax_impact is dropped on the early block.
     assert [r.instrument_id for r in result.targets] == ["Z", "A"]
 
@@ -51,7 +81,9 @@ def test_zero_priced_model_target_blocks_instead_of_raising():
 def test_zero_priced_held_non_model_position_blocks_instead_of_raising():
     # Reference: InvalidOperation (0 // 0, zero value gap).
     pf = portfolio("USD", [("H", "10")], [("USD", "1000")])
-    result = run(inputs(pf, market([("H", "0"), ("A", "10")]), model(("A", "0.5")), shelf("A", "H")))
+    result = run(
+        inputs(pf, market([("H", "0"), ("A", "10")]), model(("A", "0.5")), shelf("A", "H"))
+    )
     early_blocked_shape(result)
     assert result.diagnostics.warnings == ["ZERO_PRICE_H"]
     assert result.diagnostics.blocking_issues == ["H"]
@@ -60,7 +92,9 @@ def test_zero_priced_held_non_model_position_blocks_instead_of_raising():
 def test_zero_priced_locked_holding_and_zero_weight_target_both_reported():
     pf = portfolio("USD", [("L", "10")], [("USD", "1000")])
     md = market([("L", "0"), ("W0", "0"), ("A", "10")])
-    result = run(inputs(pf, md, model(("W0", "0"), ("A", "0.5")), shelf(("L", "SUSPENDED"), "W0", "A")))
+    result = run(
+        inputs(pf, md, model(("W0", "0"), ("A", "0.5")), shelf(("L", "SUSPENDED"), "W0", "A"))
+    )
     early_blocked_shape(result)
     assert result.diagnostics.warnings == ["ZERO_PRICE_W0", "ZERO_PRICE_L"]
     assert result.diagnostics.blocking_issues == ["W0", "L"]
@@ -68,14 +102,19 @@ def test_zero_priced_locked_holding_and_zero_weight_target_both_reported():
 
 
 def test_zero_price_counts_even_when_missing_data_does_not_block():
-    result = run(inputs(CASH_1K, market([("Z", "0")]), model(("Z", "0.5")), shelf("Z")),
-                 block_on_missing_prices=False, block_on_missing_fx=False)
+    result = run(
+        inputs(CASH_1K, market([("Z", "0")]), model(("Z", "0.5")), shelf("Z")),
+        block_on_missing_prices=False,
+        block_on_missing_fx=False,
+    )
     early_blocked_shape(result)
     assert rule(result, "DATA_QUALITY").status == "FAIL"
 
 
 def test_zero_price_is_not_reported_when_the_run_blocks_before_sizing():
-    result = run(inputs(CASH_1K, market([("Z", "0")]), model(("Z", "0.5"), ("M", "0.1")), shelf("Z")))
+    result = run(
+        inputs(CASH_1K, market([("Z", "0")]), model(("Z", "0.5"), ("M", "0.1")), shelf("Z"))
+    )
     early_blocked_shape(result)
     assert result.diagnostics.shelf_missing == ["M"]
     assert result.diagnostics.warnings == [] and result.diagnostics.blocking_issues == []
@@ -84,8 +123,10 @@ def test_zero_price_is_not_reported_when_the_run_blocks_before_sizing():
 def test_zero_price_on_held_position_without_trading_need_is_harmless_if_never_sized():
     # Priced 0 but its FX rate is missing: the instrument never reaches sizing.
     pf = portfolio("USD", [("J", "10")], [("USD", "1000")])
-    result = run(inputs(pf, market([("J", "0", "JPY"), ("A", "10")]), model(("A", "0.5")), shelf("A", "J")),
-                 block_on_missing_fx=False)
+    result = run(
+        inputs(pf, market([("J", "0", "JPY"), ("A", "10")]), model(("A", "0.5")), shelf("A", "J")),
+        block_on_missing_fx=False,
+    )
     assert not result.early_blocked
     assert "ZERO_PRICE_J" not in result.diagnostics.warnings
     assert result.diagnostics.fx_missing[:1] == ["JPY/USD"]
@@ -105,7 +146,9 @@ def test_trade_size_out_of_range_blocks_instead_of_raising():
 
 def test_huge_holding_sold_to_zero_is_out_of_range():
     pf = portfolio("USD", [("A", "1E+40")], [("USD", "0")])
-    result = run(inputs(pf, market([("A", "1"), ("B", "1")]), model(("B", "0.000001")), shelf("A", "B")))
+    result = run(
+        inputs(pf, market([("A", "1"), ("B", "1")]), model(("B", "0.000001")), shelf("A", "B"))
+    )
     early_blocked_shape(result)
     assert result.diagnostics.warnings == ["TRADE_SIZE_OUT_OF_RANGE_B", "TRADE_SIZE_OUT_OF_RANGE_A"]
 
@@ -119,13 +162,23 @@ def test_ready_run_full_shape():
     assert trades(result) == [("oi_1", "BUY", "A", "50")]
     assert result.reconciliation.status == "OK"
     assert all(r.status == "PASS" for r in result.rule_results)
-    assert (result.gate_decision.gate, result.gate_decision.recommended_next_step) == ("EXECUTION_READY", "EXECUTE")
+    assert (result.gate_decision.gate, result.gate_decision.recommended_next_step) == (
+        "EXECUTION_READY",
+        "EXECUTE",
+    )
     assert result.tax_impact is None and result.comparison is None
-    assert (result.rebalance_run_id, result.universe.universe_id, result.target_id) == (RUN_ID, "u_" + RUN_ID, "t_" + RUN_ID)
+    assert (result.rebalance_run_id, result.universe.universe_id, result.target_id) == (
+        RUN_ID,
+        "u_" + RUN_ID,
+        "t_" + RUN_ID,
+    )
 
 
 def test_soft_fail_is_pending_review_with_risk_review_gate():
-    result = run(inputs(CASH_1K, market([("A", "10")]), model(("A", "0.5")), shelf("A")), cash_band_max_weight="0.1")
+    result = run(
+        inputs(CASH_1K, market([("A", "10")]), model(("A", "0.5")), shelf("A")),
+        cash_band_max_weight="0.1",
+    )
     assert result.status == "PENDING_REVIEW"
     assert result.reconciliation.status == "OK"
     assert result.gate_decision.gate == "RISK_REVIEW_REQUIRED"
@@ -136,8 +189,11 @@ def test_target_pending_review_never_demotes_blocked():
     # overdraws the base cash (INSUFFICIENT_CASH).
     pf = portfolio("SGD", [], [("SGD", "10000")])
     md = market([("A", "10", "USD")], [fx("USD/SGD", "1")])
-    result = run(inputs(pf, md, model(("A", "1.0")), shelf("A")), min_cash_buffer_pct="0.005",
-                 compare_target_methods=True)
+    result = run(
+        inputs(pf, md, model(("A", "1.0")), shelf("A")),
+        min_cash_buffer_pct="0.005",
+        compare_target_methods=True,
+    )
     assert result.comparison.primary_status == "PENDING_REVIEW"
     assert trades(result) == [("oi_1", "BUY", "A", "995")]
     ic = rule(result, "INSUFFICIENT_CASH")
@@ -148,7 +204,9 @@ def test_target_pending_review_never_demotes_blocked():
 def test_missing_price_of_holding_blocks_at_first_gate_with_trace():
     # Scenario 107 shape: the before-state valuation logs the price.
     pf = portfolio("USD", [("H", "10")], [("USD", "1000")])
-    result = run(inputs(pf, market([("A", "10")]), model(("H", "0.2"), ("A", "0.5")), shelf("H", "A")))
+    result = run(
+        inputs(pf, market([("A", "10")]), model(("H", "0.2"), ("A", "0.5")), shelf("H", "A"))
+    )
     early_blocked_shape(result)
     assert result.diagnostics.price_missing == ["H"]
     assert [r.instrument_id for r in result.targets] == ["H", "A"]
@@ -164,8 +222,11 @@ def test_missing_fx_of_target_blocks_at_second_gate():
 
 def test_missing_data_not_blocking_lets_the_run_complete():
     pf = portfolio("USD", [("H", "10")], [("USD", "1000"), ("CHF", "5")])
-    result = run(inputs(pf, market([("A", "10")]), model(("A", "0.5")), shelf("A", "H")),
-                 block_on_missing_prices=False, block_on_missing_fx=False)
+    result = run(
+        inputs(pf, market([("A", "10")]), model(("A", "0.5")), shelf("A", "H")),
+        block_on_missing_prices=False,
+        block_on_missing_fx=False,
+    )
     assert not result.early_blocked
     assert result.status == "READY"
     assert trades(result) == [("oi_1", "BUY", "A", "50")]
@@ -184,7 +245,10 @@ def test_second_gate_rules_count_suppressions_made_before_it():
 
 
 def test_tax_impact_is_an_object_on_completed_tax_aware_runs_even_without_sells():
-    result = run(inputs(CASH_1K, market([("A", "10")]), model(("A", "0.5")), shelf("A")), enable_tax_awareness=True)
+    result = run(
+        inputs(CASH_1K, market([("A", "10")]), model(("A", "0.5")), shelf("A")),
+        enable_tax_awareness=True,
+    )
     assert result.tax_impact is not None
     assert str(result.tax_impact.total_realized_gain.amount) == "0"
 
@@ -200,19 +264,32 @@ def test_simulate_defaults_and_random_ids():
     assert first.rebalance_run_id != second.rebalance_run_id
     assert (first.request_hash, first.correlation_id) == ("no_hash", "c_none")
     lineage = render_result(first)["lineage"]
-    assert lineage == {"portfolio_snapshot_id": "pf", "market_data_snapshot_id": "md", "request_hash": "no_hash",
-                       "idempotency_key": None, "engine_version": None}
+    assert lineage == {
+        "portfolio_snapshot_id": "pf",
+        "market_data_snapshot_id": "md",
+        "request_hash": "no_hash",
+        "idempotency_key": None,
+        "engine_version": None,
+    }
 
 
 def test_simulate_is_deterministic_apart_from_ids():
     inp = inputs(
-        portfolio("SGD", [pos("ABC", "100", lots=[lot("L1", "100", "80", "USD")]), ("X", "5")],
-                  [("SGD", "1000"), ("EUR", "10")]),
-        market([("ABC", "100", "USD"), ("X", "3", "SGD"), ("N", "7", "EUR")], [fx("USD/SGD", "1.35"), fx("EUR/SGD", "1.5")]),
+        portfolio(
+            "SGD",
+            [pos("ABC", "100", lots=[lot("L1", "100", "80", "USD")]), ("X", "5")],
+            [("SGD", "1000"), ("EUR", "10")],
+        ),
+        market(
+            [("ABC", "100", "USD"), ("X", "3", "SGD"), ("N", "7", "EUR")],
+            [fx("USD/SGD", "1.35"), fx("EUR/SGD", "1.5")],
+        ),
         model(("ABC", "0.3"), ("N", "0.4")),
         shelf("ABC", "X", "N"),
     )
-    opts = options(enable_tax_awareness=True, max_realized_capital_gains="50", enable_settlement_awareness=True)
+    opts = options(
+        enable_tax_awareness=True, max_realized_capital_gains="50", enable_settlement_awareness=True
+    )
     one = render_result(simulate(inp, opts, run_id="rr_aaaaaaaa"))
     two = render_result(simulate(inp, opts, run_id="rr_aaaaaaaa"))
     assert one == two
@@ -220,7 +297,9 @@ def test_simulate_is_deterministic_apart_from_ids():
 
 def test_inputs_are_not_mutated():
     pf = portfolio("USD", [pos("A", "10", lots=[lot("L", "10", "5", "USD")])], [("USD", "10")])
-    inp = inputs(pf, market([("A", "10"), ("B", "10")]), model(("A", "0"), ("B", "0.5")), shelf("A", "B"))
+    inp = inputs(
+        pf, market([("A", "10"), ("B", "10")]), model(("A", "0"), ("B", "0.5")), shelf("A", "B")
+    )
     snapshot = repr(inp)
     run(inp, enable_tax_awareness=True, max_turnover_pct="0.5")
     assert repr(inp) == snapshot
@@ -230,3 +309,19 @@ def test_portfolio_snapshot_id_is_not_used_in_lineage():
     pf = replace(CASH_1K, snapshot_id="snap_1", portfolio_id="pf_7")
     result = run(inputs(pf, market([("A", "10")]), model(("A", "0.5")), shelf("A")))
     assert render_result(result)["lineage"]["portfolio_snapshot_id"] == "pf_7"
+
+
+def test_garbage_collector_state_is_restored_after_simulate_and_render():
+    import gc
+
+    inp = inputs(CASH_1K, market([("A", "10")]), model(("A", "0.5")), shelf("A"))
+    was_enabled = gc.isenabled()
+    try:
+        gc.enable()
+        render_result(run(inp))
+        assert gc.isenabled()
+        gc.disable()
+        render_result(run(inp))
+        assert not gc.isenabled()
+    finally:
+        (gc.enable if was_enabled else gc.disable)()

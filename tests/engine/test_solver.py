@@ -4,21 +4,34 @@ solver failure never raises (SOLVER_ERROR, BLOCKED)."""
 from decimal import Decimal
 
 import cvxpy
-import pytest
 
 from rebalance.engine import targets_solver
 from rebalance.engine.lookups import ShelfIndex
 from rebalance.engine.results import Diagnostics
 from rebalance.engine.targets_solver import solver_targets
 
-from .builders import entry, inputs, market, model, options, portfolio, rule, run, shelf, target_row, trades
+from .builders import (
+    entry,
+    inputs,
+    market,
+    model,
+    options,
+    portfolio,
+    rule,
+    run,
+    shelf,
+    target_row,
+    trades,
+)
 
 D = Decimal
 
 
 def solve(eligible, buy, mp, sh=(), sell_only="0.0", **opts):
     diag = Diagnostics()
-    status = solver_targets(eligible, set(buy), D(sell_only), mp, options(**opts), ShelfIndex(tuple(sh)), diag)
+    status = solver_targets(
+        eligible, set(buy), D(sell_only), mp, options(**opts), ShelfIndex(tuple(sh)), diag
+    )
     return status, diag
 
 
@@ -26,37 +39,58 @@ def weights(eligible):
     return {k: str(v) for k, v in eligible.items()}
 
 
-CONFLICT_SHELF = (entry("Tech_A", attributes={"sector": "TECH"}), entry("Bond_B", attributes={"sector": "BOND"}))
-CONFLICT_OPTS = dict(single_position_max_weight="0.4", cash_band_min_weight="0.5", cash_band_max_weight="0.5",
-                     group_constraints={"sector:TECH": "0.3"})
+CONFLICT_SHELF = (
+    entry("Tech_A", attributes={"sector": "TECH"}),
+    entry("Bond_B", attributes={"sector": "BOND"}),
+)
+CONFLICT_OPTS = dict(
+    single_position_max_weight="0.4",
+    cash_band_min_weight="0.5",
+    cash_band_max_weight="0.5",
+    group_constraints={"sector:TECH": "0.3"},
+)
 
 
 def test_scenario_12_conflict_optimum_rounded_to_four_places():
     eligible = {"Tech_A": D("1.0"), "Bond_B": D("0.0")}
-    status, diag = solve(eligible, eligible, model(("Tech_A", "1.0"), ("Bond_B", "0.0")), CONFLICT_SHELF,
-                         **CONFLICT_OPTS)
+    status, diag = solve(
+        eligible,
+        eligible,
+        model(("Tech_A", "1.0"), ("Bond_B", "0.0")),
+        CONFLICT_SHELF,
+        **CONFLICT_OPTS,
+    )
     assert status == "READY" and diag.warnings == []
     assert weights(eligible) == {"Tech_A": "0.3000", "Bond_B": "0.2000"}
 
 
 def test_scenario_12_infeasible_blocks_with_capacity_hint():
     eligible = {"Tech_A": D("1.0")}
-    status, diag = solve(eligible, eligible, model(("Tech_A", "1.0")), CONFLICT_SHELF, **CONFLICT_OPTS)
+    status, diag = solve(
+        eligible, eligible, model(("Tech_A", "1.0")), CONFLICT_SHELF, **CONFLICT_OPTS
+    )
     assert status == "BLOCKED"
     assert diag.warnings == ["INFEASIBLE_INFEASIBLE", "INFEASIBILITY_HINT_SINGLE_POSITION_CAPACITY"]
 
 
 def test_ready_feasible_returns_model_weights():
     eligible = {"A": D("0.6"), "B": D("0.4")}
-    status, diag = solve(eligible, eligible, model(("A", "0.6"), ("B", "0.4")), single_position_max_weight="0.7")
+    status, diag = solve(
+        eligible, eligible, model(("A", "0.6"), ("B", "0.4")), single_position_max_weight="0.7"
+    )
     assert status == "READY"
     assert weights(eligible) == {"A": "0.6000", "B": "0.4000"}
 
 
 def test_cash_band_contradiction_hint():
     eligible = {"A": D("0.5")}
-    status, diag = solve(eligible, eligible, model(("A", "0.5")), cash_band_min_weight="0.6",
-                         cash_band_max_weight="0.2")
+    status, diag = solve(
+        eligible,
+        eligible,
+        model(("A", "0.5")),
+        cash_band_min_weight="0.6",
+        cash_band_max_weight="0.2",
+    )
     assert status == "BLOCKED"
     assert diag.warnings[0].startswith("INFEASIBLE_")
     assert "INFEASIBILITY_HINT_CASH_BAND_CONTRADICTION" in diag.warnings
@@ -95,8 +129,9 @@ def test_sell_only_redistribution_is_applied_but_objective_uses_model_weights():
 
 def test_unknown_group_attribute_warns_and_is_skipped():
     eligible = {"A": D("0.5")}
-    status, diag = solve(eligible, ["A"], model(("A", "0.5")), (entry("A"),),
-                         group_constraints={"zz:q": "0.1"})
+    status, diag = solve(
+        eligible, ["A"], model(("A", "0.5")), (entry("A"),), group_constraints={"zz:q": "0.1"}
+    )
     assert status == "READY" and diag.warnings == ["UNKNOWN_CONSTRAINT_ATTRIBUTE_zz"]
     assert weights(eligible) == {"A": "0.5000"}
 
@@ -160,7 +195,9 @@ def test_first_backend_failing_falls_through_to_scs(monkeypatch):
 def test_solver_error_run_is_early_blocked_not_an_exception(monkeypatch):
     monkeypatch.setattr(targets_solver, "_load_cvxpy", lambda: (None, None))
     pf = portfolio("USD", [], [("USD", "1000")])
-    result = run(inputs(pf, market([("A", "10")]), model(("A", "0.5")), shelf("A")), target_method="SOLVER")
+    result = run(
+        inputs(pf, market([("A", "10")]), model(("A", "0.5")), shelf("A")), target_method="SOLVER"
+    )
     assert result.status == "BLOCKED" and result.early_blocked
     assert result.diagnostics.warnings == ["SOLVER_ERROR"]
     assert result.targets == [] and result.intents == []
@@ -172,8 +209,11 @@ def test_solver_error_run_is_early_blocked_not_an_exception(monkeypatch):
 def test_solver_conflict_run():
     pf = portfolio("USD", [], [("USD", "10000")])
     md = market([("Tech_A", "10"), ("Bond_B", "10")])
-    result = run(inputs(pf, md, model(("Tech_A", "1.0"), ("Bond_B", "0.0")), CONFLICT_SHELF),
-                 target_method="SOLVER", **CONFLICT_OPTS)
+    result = run(
+        inputs(pf, md, model(("Tech_A", "1.0"), ("Bond_B", "0.0")), CONFLICT_SHELF),
+        target_method="SOLVER",
+        **CONFLICT_OPTS,
+    )
     assert str(target_row(result, "Tech_A").final_weight) == "0.3000"
     assert str(target_row(result, "Bond_B").final_weight) == "0.2000"
     assert trades(result) == [("oi_1", "BUY", "Tech_A", "300"), ("oi_2", "BUY", "Bond_B", "200")]
@@ -183,8 +223,15 @@ def test_solver_conflict_run():
 def test_solver_infeasible_run_is_early_blocked_and_rules_use_before_state():
     pf = portfolio("USD", [], [("USD", "10000")])
     md = market([("Tech_A", "10")])
-    result = run(inputs(pf, md, model(("Tech_A", "1.0")), CONFLICT_SHELF), target_method="SOLVER", **CONFLICT_OPTS)
+    result = run(
+        inputs(pf, md, model(("Tech_A", "1.0")), CONFLICT_SHELF),
+        target_method="SOLVER",
+        **CONFLICT_OPTS,
+    )
     assert result.status == "BLOCKED" and result.early_blocked
-    assert result.diagnostics.warnings == ["INFEASIBLE_INFEASIBLE", "INFEASIBILITY_HINT_SINGLE_POSITION_CAPACITY"]
+    assert result.diagnostics.warnings == [
+        "INFEASIBLE_INFEASIBLE",
+        "INFEASIBILITY_HINT_SINGLE_POSITION_CAPACITY",
+    ]
     cash_band = rule(result, "CASH_BAND")
     assert cash_band.status == "FAIL" and cash_band.measured == 1  # all cash before trading

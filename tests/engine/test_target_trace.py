@@ -10,8 +10,16 @@ D = Decimal
 
 
 def rows(trace):
-    return [(r.instrument_id, str(r.model_weight), str(r.final_weight), str(r.final_value.amount), r.tags)
-            for r in trace]
+    return [
+        (
+            r.instrument_id,
+            str(r.model_weight),
+            str(r.final_weight),
+            str(r.final_value.amount),
+            r.tags,
+        )
+        for r in trace
+    ]
 
 
 def test_model_rows_then_other_eligible_rows_with_tags():
@@ -32,13 +40,19 @@ def test_model_rows_then_other_eligible_rows_with_tags():
 def test_duplicate_model_targets_each_get_a_row():
     trace = build_trace(model(("A", "0.3"), ("A", "0.6")), {"A": D("0.6")}, D("10"), "USD")
     assert [(r.instrument_id, r.tags) for r in trace] == [
-        ("A", ("REDISTRIBUTED_RECIPIENT",)), ("A", ())]
+        ("A", ("REDISTRIBUTED_RECIPIENT",)),
+        ("A", ()),
+    ]
 
 
 def test_non_model_tag_is_a_numeric_zero_test():
     eligible = {"Z1": D("0E-23"), "Z2": D("0"), "NZ": D("1E-30")}
     trace = build_trace(model(), eligible, D("100"), "USD")
-    assert [r.tags for r in trace] == [("IMPLICIT_SELL_TO_ZERO",), ("IMPLICIT_SELL_TO_ZERO",), ("LOCKED_POSITION",)]
+    assert [r.tags for r in trace] == [
+        ("IMPLICIT_SELL_TO_ZERO",),
+        ("IMPLICIT_SELL_TO_ZERO",),
+        ("LOCKED_POSITION",),
+    ]
 
 
 def test_final_value_is_tv_times_final_weight():
@@ -50,8 +64,10 @@ def test_final_value_is_tv_times_final_weight():
 def test_unpriced_suspended_holding_ends_at_zero_and_is_tagged_implicit_sell():
     pf = portfolio("USD", [("L", "10")], [("USD", "1000")])
     md = market([("A", "10")])
-    result = run(inputs(pf, md, model(("A", "0.5")), shelf("A", ("L", "SUSPENDED"))),
-                 block_on_missing_prices=False)
+    result = run(
+        inputs(pf, md, model(("A", "0.5")), shelf("A", ("L", "SUSPENDED"))),
+        block_on_missing_prices=False,
+    )
     row = target_row(result, "L")
     assert str(row.final_weight) == "0"
     assert row.tags == ("IMPLICIT_SELL_TO_ZERO",)
@@ -66,4 +82,7 @@ def test_locked_model_target_appears_once_as_model_row():
     result = run(inputs(pf, md, model(("S", "0.3"), ("A", "0.5")), shelf(("S", "SUSPENDED"), "A")))
     assert [r.instrument_id for r in result.targets] == ["S", "A"]
     assert target_row(result, "S").tags == ("REDISTRIBUTED_RECIPIENT",)
-    assert [e.reason_code for e in result.universe.excluded] == ["SHELF_STATUS_SUSPENDED", "LOCKED_DUE_TO_SUSPENDED"]
+    assert [e.reason_code for e in result.universe.excluded] == [
+        "SHELF_STATUS_SUSPENDED",
+        "LOCKED_DUE_TO_SUSPENDED",
+    ]

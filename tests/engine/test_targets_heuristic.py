@@ -64,7 +64,10 @@ def test_over_allocation_of_buyable_only():
     eligible = {"A": D("0.8"), "B": D("0.4")}
     assert normalise_over_allocation(eligible, {"A", "B"}) == "PENDING_REVIEW"
     # factor = 1.0 / 1.2 = 0.8333333333333333333333333333 (rounded), applied to each weight.
-    assert weights(eligible) == {"A": "0.6666666666666666666666666666", "B": "0.3333333333333333333333333333"}
+    assert weights(eligible) == {
+        "A": "0.6666666666666666666666666666",
+        "B": "0.3333333333333333333333333333",
+    }
 
 
 def test_locked_weight_above_one_gives_zero_space():
@@ -142,8 +145,14 @@ def test_cash_buffer_counts_locked_weight():
 
 def test_heuristic_runs_steps_in_order_and_reports_pending_review():
     eligible = {"A": D("0.6"), "SO": D("0.0"), "B": D("0.2")}
-    status = heuristic_targets(eligible, {"A", "B"}, D("0.2"), options(single_position_max_weight="0.7"),
-                               ShelfIndex(()), Diagnostics())
+    status = heuristic_targets(
+        eligible,
+        {"A", "B"},
+        D("0.2"),
+        options(single_position_max_weight="0.7"),
+        ShelfIndex(()),
+        Diagnostics(),
+    )
     # sell-only: A 0.75, B 0.25; total 1.0 (no normalisation); cap 0.7 → A 0.7, B gets 0.05.
     assert status == "READY"
     assert weights(eligible) == {"A": "0.7", "SO": "0.0", "B": "0.300"}
@@ -151,7 +160,10 @@ def test_heuristic_runs_steps_in_order_and_reports_pending_review():
 
 def test_heuristic_is_ready_when_nothing_binds():
     eligible = {"A": D("0.5")}
-    assert heuristic_targets(eligible, {"A"}, D("0.0"), options(), ShelfIndex(()), Diagnostics()) == "READY"
+    assert (
+        heuristic_targets(eligible, {"A"}, D("0.0"), options(), ShelfIndex(()), Diagnostics())
+        == "READY"
+    )
 
 
 # --- end-to-end worked examples -----------------------------------------------------------
@@ -161,21 +173,35 @@ CASH_10K = portfolio("USD", [], [("USD", "10000")])
 
 def test_example_1_single_cap_run():
     md = market([("A", "10"), ("B", "10"), ("C", "10")])
-    result = run(inputs(CASH_10K, md, model(("A", "0.5"), ("B", "0.3"), ("C", "0.2")), shelf("A", "B", "C")),
-                 single_position_max_weight="0.4")
+    result = run(
+        inputs(CASH_10K, md, model(("A", "0.5"), ("B", "0.3"), ("C", "0.2")), shelf("A", "B", "C")),
+        single_position_max_weight="0.4",
+    )
     rows = [(r.instrument_id, str(r.final_weight), r.tags) for r in result.targets]
-    assert rows == [("A", "0.4", ("CAPPED_BY_MAX_WEIGHT",)), ("B", "0.36", ("REDISTRIBUTED_RECIPIENT",)),
-                    ("C", "0.216", ("REDISTRIBUTED_RECIPIENT",))]
-    assert trades(result) == [("oi_1", "BUY", "A", "400"), ("oi_2", "BUY", "B", "360"), ("oi_3", "BUY", "C", "216")]
+    assert rows == [
+        ("A", "0.4", ("CAPPED_BY_MAX_WEIGHT",)),
+        ("B", "0.36", ("REDISTRIBUTED_RECIPIENT",)),
+        ("C", "0.216", ("REDISTRIBUTED_RECIPIENT",)),
+    ]
+    assert trades(result) == [
+        ("oi_1", "BUY", "A", "400"),
+        ("oi_2", "BUY", "B", "360"),
+        ("oi_3", "BUY", "C", "216"),
+    ]
     assert result.status == "PENDING_REVIEW"
     assert result.gate_decision.gate == "EXECUTION_READY"
 
 
 def test_example_4_cash_buffer_run():
     md = market([("A", "10"), ("B", "10")])
-    result = run(inputs(CASH_10K, md, model(("A", "0.6"), ("B", "0.4")), shelf("A", "B")),
-                 min_cash_buffer_pct="0.05")
-    assert [str(r.final_weight) for r in result.targets] == ["0.570", "0.380"]
+    result = run(
+        inputs(CASH_10K, md, model(("A", "0.6"), ("B", "0.4")), shelf("A", "B")),
+        min_cash_buffer_pct="0.05",
+    )
+    assert [(str(r.final_weight), r.tags) for r in result.targets] == [
+        ("0.570", ("CAPPED_BY_MAX_WEIGHT",)),
+        ("0.380", ("CAPPED_BY_MAX_WEIGHT",)),
+    ]
     assert trades(result) == [("oi_1", "BUY", "A", "570"), ("oi_2", "BUY", "B", "380")]
     assert result.status == "PENDING_REVIEW"
 
@@ -183,7 +209,9 @@ def test_example_4_cash_buffer_run():
 def test_scenario_05_shape_cap_without_recipient_escalates_to_pending_review():
     pf = portfolio("SGD", [], [("SGD", "10000.00")])
     md = market([("EQ_1", "100", "SGD")])
-    result = run(inputs(pf, md, model(("EQ_1", "1.0")), shelf("EQ_1")), single_position_max_weight="0.5")
+    result = run(
+        inputs(pf, md, model(("EQ_1", "1.0")), shelf("EQ_1")), single_position_max_weight="0.5"
+    )
     assert trades(result) == [("oi_1", "BUY", "EQ_1", "50")]
     assert all(r.status == "PASS" for r in result.rule_results)
     assert result.status == "PENDING_REVIEW"
@@ -194,8 +222,10 @@ def test_locked_holdings_are_capped_and_sold():
     # Appendix C 1.
     pf = portfolio("USD", [("SUS", "80")], [("USD", "200")])
     md = market([("SUS", "10"), ("A", "10")])
-    result = run(inputs(pf, md, model(("A", "0.2")), shelf("A", ("SUS", "SUSPENDED"))),
-                 single_position_max_weight="0.5")
+    result = run(
+        inputs(pf, md, model(("A", "0.2")), shelf("A", ("SUS", "SUSPENDED"))),
+        single_position_max_weight="0.5",
+    )
     assert sorted(trades(result)) == [("oi_1", "BUY", "A", "50"), ("oi_2", "SELL", "SUS", "30")]
     assert trades(result)[0] == ("oi_2", "SELL", "SUS", "30")
     assert result.status == "READY"
@@ -204,7 +234,9 @@ def test_locked_holdings_are_capped_and_sold():
 def test_frozen_asset_normalisation_run():
     pf = portfolio("USD", [("FROZEN", "100")], [("USD", "10000.00")])
     md = market([("FROZEN", "100.00"), ("US_BOND", "100")])
-    result = run(inputs(pf, md, model(("US_BOND", "1.0")), shelf("US_BOND", ("FROZEN", "SUSPENDED"))))
+    result = run(
+        inputs(pf, md, model(("US_BOND", "1.0")), shelf("US_BOND", ("FROZEN", "SUSPENDED")))
+    )
     assert str(target_row(result, "US_BOND").final_weight) == "0.50"
     assert target_row(result, "FROZEN").tags == ("LOCKED_POSITION",)
     assert trades(result) == [("oi_1", "BUY", "US_BOND", "100")]

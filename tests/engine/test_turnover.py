@@ -21,8 +21,16 @@ def cap(intents, pct, tv):
 
 
 def dropped(diag):
-    return [(d["instrument_id"], d["reason"], str(d["potential_notional"].amount), d["potential_notional"].currency,
-             str(d["score"])) for d in diag.dropped_intents]
+    return [
+        (
+            d["instrument_id"],
+            d["reason"],
+            str(d["potential_notional"].amount),
+            d["potential_notional"].currency,
+            str(d["score"]),
+        )
+        for d in diag.dropped_intents
+    ]
 
 
 def test_no_cap_returns_same_list():
@@ -39,8 +47,12 @@ def test_within_budget_keeps_generation_order():
 
 
 def test_greedy_skip_and_continue_in_rank_order():
-    items = [intent("C", "BUY", "20", 1), intent("A", "BUY", "30", 2), intent("B", "BUY", "30", 3),
-             intent("D", "SELL", "5", 4)]
+    items = [
+        intent("C", "BUY", "20", 1),
+        intent("A", "BUY", "30", 2),
+        intent("B", "BUY", "30", 3),
+        intent("D", "SELL", "5", 4),
+    ]
     kept, diag = cap(items, "0.55", "100")
     # budget 55.00: A (30) kept, B (30) dropped, C (20) kept, D (5) kept → 55 exactly.
     assert [i.intent_id for i in kept] == ["oi_2", "oi_1", "oi_4"]
@@ -59,7 +71,10 @@ def test_non_positive_total_scores_zero_and_ranks_smallest_first():
     items = [intent("A", "BUY", "30", 1), intent("B", "BUY", "10", 2)]
     kept, diag = cap(items, "0.5", "0")
     assert kept == []
-    assert dropped(diag) == [("B", "TURNOVER_LIMIT", "10", "USD", "0"), ("A", "TURNOVER_LIMIT", "30", "USD", "0")]
+    assert dropped(diag) == [
+        ("B", "TURNOVER_LIMIT", "10", "USD", "0"),
+        ("A", "TURNOVER_LIMIT", "30", "USD", "0"),
+    ]
 
 
 # --- worked examples ----------------------------------------------------------------------
@@ -69,7 +84,10 @@ ABC_PRICES = market([("A", "100"), ("B", "100"), ("C", "100")])
 
 def scenario_10(a, b, c, pct):
     pf = portfolio("USD", [], [("USD", "100000")])
-    return run(inputs(pf, ABC_PRICES, model(("A", a), ("B", b), ("C", c)), shelf("A", "B", "C")), max_turnover_pct=pct)
+    return run(
+        inputs(pf, ABC_PRICES, model(("A", a), ("B", b), ("C", c)), shelf("A", "B", "C")),
+        max_turnover_pct=pct,
+    )
 
 
 def test_scenario_10_turnover_cap():
@@ -101,5 +119,8 @@ def test_mixed_example_kept_in_rank_order():
     assert str(result.before.total_value.amount) == "16000.0"
     assert trades(result) == [("oi_2", "BUY", "A", "48"), ("oi_1", "BUY", "C", "32")]
     assert [(d["instrument_id"], str(d["score"])) for d in result.diagnostics.dropped_intents] == [
-        ("B", "0.3"), ("S1", "0.1875"), ("S2", "0.1875")]
+        ("B", "0.3"),
+        ("S1", "0.1875"),
+        ("S2", "0.1875"),
+    ]
     assert result.status == "READY"

@@ -9,7 +9,7 @@ from rebalance.engine.render import simulated_state
 from rebalance.engine.results import Diagnostics
 from rebalance.engine.valuation import value_portfolio
 
-from .builders import cash, entry, fx, indexes, market, model, pos, portfolio, price, inputs, run
+from .builders import cash, entry, fx, indexes, inputs, market, model, portfolio, pos, run
 
 CALC = ValuationMode.CALCULATED
 TRUST = ValuationMode.TRUST_SNAPSHOT
@@ -18,7 +18,9 @@ TRUST = ValuationMode.TRUST_SNAPSHOT
 def value(pf, md, sh=(), mode=CALC, diag=None):
     diag = diag if diag is not None else Diagnostics()
     mi, si = indexes(md, sh)
-    return value_portfolio(pf.positions, list(pf.cash_balances), pf.base_currency, mode, mi, si, diag), diag
+    return value_portfolio(
+        pf.positions, list(pf.cash_balances), pf.base_currency, mode, mi, si, diag
+    ), diag
 
 
 # --- §2.1 RATE ----------------------------------------------------------------------------
@@ -84,8 +86,14 @@ WORKED_SHELF = (
 def test_worked_example_position_values():
     state, diag = value(WORKED_PF, WORKED_MD, WORKED_SHELF)
     us, sg, nopx = state.positions
-    assert (str(us.value_in_instrument_ccy.amount), us.value_in_instrument_ccy.currency) == ("1000.0", "USD")
-    assert (str(us.value_in_base_ccy.amount), us.value_in_base_ccy.currency) == ("1333.333333333333333333333333", "SGD")
+    assert (str(us.value_in_instrument_ccy.amount), us.value_in_instrument_ccy.currency) == (
+        "1000.0",
+        "USD",
+    )
+    assert (str(us.value_in_base_ccy.amount), us.value_in_base_ccy.currency) == (
+        "1333.333333333333333333333333",
+        "SGD",
+    )
     assert us.instrument_currency == "USD" and us.asset_class == "EQUITY"
     assert (str(us.price.amount), us.price.currency) == ("100.0", "USD")
     assert str(sg.value_in_instrument_ccy.amount) == "0"
@@ -108,19 +116,27 @@ def test_worked_example_total_and_raw_weights():
     assert str(sg.weight) == "0E+23"
     assert str(nopx.weight) == "0E+23"
     assert [str(m.weight) for m in state.allocation_by_instrument] == [
-        "0.5536332179930795847750865051", "0E+23", "0E+23"]
+        "0.5536332179930795847750865051",
+        "0E+23",
+        "0E+23",
+    ]
 
 
 def test_worked_example_allocations_and_serialized_weights():
     state, _ = value(WORKED_PF, WORKED_MD, WORKED_SHELF)
     rendered = simulated_state(state)
     assert [p["weight"] for p in rendered["positions"]] == ["0.5536", "0.0000", "0.0000"]
-    assert [(m["key"], m["value"]["amount"], m["weight"]) for m in rendered["allocation_by_asset_class"]] == [
+    assert [
+        (m["key"], m["value"]["amount"], m["weight"]) for m in rendered["allocation_by_asset_class"]
+    ] == [
         ("EQUITY", "1333.333333333333333333333333", "0.5536"),
         ("UNKNOWN", "0.0", "0.0000"),
         ("CASH", "1075.00", "0.4464"),
     ]
-    assert [(m["key"], m["value"]["amount"], m["weight"]) for m in rendered["allocation_by_attribute"]["region"]] == [
+    assert [
+        (m["key"], m["value"]["amount"], m["weight"])
+        for m in rendered["allocation_by_attribute"]["region"]
+    ] == [
         ("US", "1333.333333333333333333333333", "0.5536"),
         ("SG", "0.0", "0.0000"),
     ]
@@ -210,10 +226,17 @@ def test_trust_snapshot_without_market_value_is_calculated():
 def test_asset_class_named_cash_merges_with_cash_bucket_in_first_seen_place():
     pf = portfolio("USD", [("E", "1"), ("MMF", "1"), ("B", "1")], [("USD", "10")])
     md = market([("E", "10"), ("MMF", "20"), ("B", "30")])
-    sh = (entry("E", asset_class="EQUITY"), entry("MMF", asset_class="CASH"), entry("B", asset_class="BOND"))
+    sh = (
+        entry("E", asset_class="EQUITY"),
+        entry("MMF", asset_class="CASH"),
+        entry("B", asset_class="BOND"),
+    )
     state, _ = value(pf, md, sh)
     assert [(m.key, str(m.value.amount)) for m in state.allocation_by_asset_class] == [
-        ("EQUITY", "10.0"), ("CASH", "30.0"), ("BOND", "30.0")]
+        ("EQUITY", "10.0"),
+        ("CASH", "30.0"),
+        ("BOND", "30.0"),
+    ]
     assert state.cash_weight() == Decimal("30.0") / Decimal("70.0")
 
 
@@ -228,7 +251,10 @@ def test_attribute_allocation_sums_values_per_attribute_value_in_first_seen_orde
     state, _ = value(pf, md, sh)
     attr = state.allocation_by_attribute
     assert list(attr) == ["sector", "region"]
-    assert [(m.key, str(m.value.amount)) for m in attr["sector"]] == [("TECH", "40.0"), ("BANK", "20.0")]
+    assert [(m.key, str(m.value.amount)) for m in attr["sector"]] == [
+        ("TECH", "40.0"),
+        ("BANK", "20.0"),
+    ]
     assert [(m.key, str(m.value.amount)) for m in attr["region"]] == [("US", "10.0")]
     assert attr["sector"][0].weight == Decimal("0.4")
 
