@@ -210,3 +210,21 @@ def test_idle_foreign_cash_is_swept_even_without_trades():
     ]
     assert result.status == "READY"
     assert str(cash_of(result.after_simulated, "EUR")) == "0"
+
+
+def test_duplicate_cash_currency_projection_keeps_last_row_execution_updates_first():
+    # Appendix C 36: EUR rows 100 and 50 → the projection sees 50 and sweeps 50; the
+    # sweep is booked against the first EUR row.
+    pf = portfolio("USD", [], [("EUR", "100"), ("EUR", "50")])
+    result = run(inputs(pf, market([], [("EUR/USD", "2")]), model(), shelf()))
+    assert str(result.before.total_value.amount) == "300"
+    assert fx_rows(result.intents) == [
+        ("oi_fx_1", "EUR/USD", "USD", "100", "EUR", "50", "SWEEP", "Sweep")
+    ]
+    after = result.after_simulated
+    assert [(c.currency, str(c.amount)) for c in after.cash_balances] == [
+        ("EUR", "50"),
+        ("EUR", "50"),
+        ("USD", "100"),
+    ]
+    assert result.reconciliation.status == "OK" and result.status == "READY"

@@ -248,3 +248,13 @@ def test_safety_check_warning_twice_when_shorting_and_overdrawn():
         "SIMULATION_SAFETY_CHECK_FAILED",
     ]
     assert result.status == "BLOCKED"
+
+
+def test_duplicated_positions_each_get_a_breach_row():
+    pf = portfolio("USD", [("A", "40"), ("A", "40")], [("USD", "20")])
+    state = state_of(pf, market([("A", "1")]))
+    rows_ = rules(
+        evaluate_rules(state, Diagnostics(), options(single_position_max_weight="0.3")),
+        "SINGLE_POSITION_MAX",
+    )
+    assert [(r.status, str(r.measured)) for r in rows_] == [("FAIL", "0.4"), ("FAIL", "0.4")]
