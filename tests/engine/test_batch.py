@@ -179,3 +179,35 @@ def test_other_validator_errors_propagate():
 
     with pytest.raises(RuntimeError):
         run_batch(SHARED, {"a": {}}, broken)
+
+
+def test_a_taken_run_id_reruns_the_scenario_under_a_fresh_id():
+    from rebalance.engine.errors import RunIdTaken
+
+    recorded = []
+
+    def record(name, opts, result):
+        # The first id offered for "alpha" is refused, as a run store would on a collision.
+        if name == "alpha" and not any(n == "alpha" for n, _ in recorded) and not record.refused:
+            record.refused = result.rebalance_run_id
+            raise RunIdTaken(result.rebalance_run_id)
+        recorded.append((name, result.rebalance_run_id))
+
+    record.refused = None
+    result = run_batch(SHARED, {"alpha": {}}, validate, on_result=record)
+    assert record.refused is not None
+    assert recorded == [("alpha", result.results["alpha"].rebalance_run_id)]
+    assert result.results["alpha"].rebalance_run_id != record.refused
+    assert result.failed_scenarios == {}
+
+
+def test_a_run_id_that_stays_taken_fails_only_that_scenario():
+    from rebalance.engine.errors import RunIdTaken
+
+    def always_taken(name, opts, result):
+        if name == "alpha":
+            raise RunIdTaken(result.rebalance_run_id)
+
+    result = run_batch(SHARED, {"alpha": {}, "beta": {}}, validate, on_result=always_taken)
+    assert result.failed_scenarios == {"alpha": "SCENARIO_EXECUTION_ERROR: RunIdTaken"}
+    assert list(result.results) == ["beta"]
