@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from http import HTTPStatus
 from typing import Any
 
@@ -42,13 +43,25 @@ def problem_response(
         **extensions,
     }
     response = HttpResponse(
-        json.dumps(body, ensure_ascii=False, default=str),
+        json.dumps(_finite(body), ensure_ascii=False, default=str, allow_nan=False),
         status=status,
         content_type=PROBLEM_CONTENT_TYPE,
     )
     for name, value in (headers or {}).items():
         response[name] = value
     return response
+
+
+def _finite(value: Any) -> Any:
+    """Echoed inputs may hold non-finite floats (a JSON number like 1e400); JSON has no
+    token for them, so they are sent as strings."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
 
 
 def validation_problem(request, issues: list[dict[str, Any]]) -> HttpResponse:

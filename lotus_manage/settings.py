@@ -49,6 +49,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: every response, including errors raised by other middleware (e.g. a
+    # disallowed Host header) and static files, carries the correlation id.
+    "lotus_manage.middleware.CorrelationIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Right after SecurityMiddleware, as whitenoise requires: serves the admin
     # and API-docs static files under gunicorn without a separate web server.
@@ -59,8 +62,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Outermost of ours: every response, errors included, echoes the correlation id.
-    "lotus_manage.middleware.CorrelationIdMiddleware",
 ]
 
 ROOT_URLCONF = "lotus_manage.urls"
@@ -145,6 +146,8 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
     # One problem-details envelope for every error (lotus_manage/problems.py).
     "EXCEPTION_HANDLER": "lotus_manage.problems.exception_handler",
+    # No OPTIONS metadata responses: a method the contract does not list is 405.
+    "DEFAULT_METADATA_CLASS": None,
 }
 
 # Request bodies up to 20 MB: a simulate body at the serializer caps (10,000 positions,

@@ -21,25 +21,36 @@ class BodyDecodeError(ValueError):
         self.issue = issue
 
 
+class _NonStandardToken(ValueError):
+    pass
+
+
+def _reject_constant(token: str):
+    # Python's json module accepts NaN / Infinity / -Infinity; RFC 8259 JSON does not.
+    raise _NonStandardToken(f"{token} is not valid JSON")
+
+
+def _json_invalid(loc: list, error: str) -> dict[str, Any]:
+    return {"type": "json_invalid", "loc": loc, "msg": "JSON decode error", "input": {},
+            "ctx": {"error": error}}
+
+
 def decode_json_body(raw: bytes | str) -> Any:
     """Parse a request body; JSON numbers stay Python floats/ints, as DRF parses them.
 
     Raises ``BodyDecodeError`` with ``{"type": "json_invalid", "loc": ["body", offset],
-    ...}`` for malformed JSON.
+    ...}`` for malformed JSON, for the non-JSON literals NaN / Infinity, and for nesting
+    too deep to parse.
     """
     text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
-        raise BodyDecodeError(
-            {
-                "type": "json_invalid",
-                "loc": ["body", exc.pos],
-                "msg": "JSON decode error",
-                "input": {},
-                "ctx": {"error": exc.msg},
-            }
-        ) from exc
+        raise BodyDecodeError(_json_invalid(["body", exc.pos], exc.msg)) from exc
+    except _NonStandardToken as exc:
+        raise BodyDecodeError(_json_invalid(["body"], str(exc))) from exc
+    except RecursionError as exc:
+        raise BodyDecodeError(_json_invalid(["body"], "JSON nested too deeply")) from exc
 
 
 def missing_body_issue() -> dict[str, Any]:

@@ -26,6 +26,9 @@ logger = logging.getLogger("rebalance.services")
 
 IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_KEY_CONFLICT: request hash mismatch"
 IDEMPOTENCY_IN_PROGRESS = "IDEMPOTENCY_KEY_IN_PROGRESS"
+# A duplicate that finds the key in flight retries after this many seconds. Runs take
+# milliseconds to a few seconds; the claim's lease (minutes) only bounds crash take-over.
+RETRY_AFTER_SECONDS = 1
 # A 32-bit run id can collide with a recorded one; a fresh run gets a fresh id.
 RUN_ID_ATTEMPTS = 5
 
@@ -105,7 +108,7 @@ def simulate_idempotently(
     if isinstance(outcome, Conflict):
         raise ServiceError(409, IDEMPOTENCY_CONFLICT)
     if isinstance(outcome, InProgress):
-        raise ServiceError(409, IDEMPOTENCY_IN_PROGRESS, headers={"Retry-After": str(outcome.retry_after)})
+        raise ServiceError(409, IDEMPOTENCY_IN_PROGRESS, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     assert isinstance(outcome, Claimed)
     try:
         body, run_id = _execute_and_record(

@@ -308,10 +308,6 @@ def test_unexpected_exception_in_analyze_outside_scenarios_is_500(api, monkeypat
 # --- every response carries the correlation id ---------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: CorrelationIdMiddleware is last in MIDDLEWARE (innermost), so responses built by "
-    "outer middleware (DisallowedHost -> handler400) have no X-Correlation-Id header and "
-    "correlation_id null"))
 def test_bad_host_400_still_carries_a_correlation_id(api):
     response = api.post(SIMULATE, simulate_body(), key="host", headers={"Host": "evil.example"})
     assert response.status_code == 400

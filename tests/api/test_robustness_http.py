@@ -1,10 +1,5 @@
 """Hostile or unusual input must be answered with 4xx problem details, never a 500, and
-every error body must itself be valid JSON.
-
-The strict xfails below are open bugs (reported with these tests as reproducers); when
-one is fixed its test starts passing and xfail(strict=True) turns that into a failure,
-so the marker gets removed.
-"""
+every error body must itself be valid JSON."""
 from __future__ import annotations
 
 import json
@@ -38,9 +33,6 @@ def test_moderately_nested_unknown_key_is_ignored(api):
     assert response.status_code == 200
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: json.loads raises RecursionError on deeply nested input (about 980 levels, a "
-    "2 KB body); decode_json_body only catches JSONDecodeError, so the request is a 500"))
 @pytest.mark.parametrize("path", [SIMULATE, ANALYZE])
 def test_deeply_nested_json_is_a_4xx_not_a_500(api, path):
     raw = '{"portfolio_snapshot": ' + _nested(5000) + "}"
@@ -50,9 +42,6 @@ def test_deeply_nested_json_is_a_4xx_not_a_500(api, path):
     assert RebalanceRun.objects.count() == 0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: a number beyond float range (1e400) is echoed as the bare token Infinity in the "
-    "422 issue's input, so the error body is not valid JSON"))
 def test_error_body_for_an_out_of_range_number_is_valid_json(api):
     body = simulate_body()
     body["market_data_snapshot"]["prices"][0]["price"] = 1e400  # json.dumps writes Infinity
@@ -64,9 +53,6 @@ def test_error_body_for_an_out_of_range_number_is_valid_json(api):
         ("finite_number", ["body", "market_data_snapshot", "prices", 0, "price"])]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: Python's json.loads accepts the non-JSON literals NaN/Infinity, and the 422 issue "
-    "echoes them back as bare NaN/Infinity tokens, so the error body is not valid JSON"))
 @pytest.mark.parametrize("token", ["NaN", "Infinity", "-Infinity"])
 def test_non_json_literals_get_a_422_whose_body_is_valid_json(api, token):
     raw = json.dumps(simulate_body()).replace('"10.00"', token)
@@ -92,9 +78,6 @@ def test_lookups_answer_options_with_405(api):
     assert_problem(response, 405, "Method Not Allowed")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG (minor): OPTIONS on simulate/analyze answers 200 with DRF metadata (view docstring) "
-    "instead of 405 as the contract (§2.9) and the lookups do; metadata_class is not None"))
 @pytest.mark.parametrize("path", [SIMULATE, ANALYZE])
 def test_options_on_the_simulation_endpoints_is_405(api, path):
     assert_problem(api.client.options(path), 405, "Method Not Allowed")
