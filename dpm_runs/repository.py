@@ -467,7 +467,13 @@ class RunRepository:
         while True:
             qs = base
             if after is not None:
-                qs = qs.filter(Q(created_at__gt=after[0]) | Q(created_at=after[0], id__gt=after[1]))
+                # (created_at, id) > after. The plain ``created_at >= t`` is what
+                # lets the index start the scan at t; the OR alone would be a
+                # filter over the index from its beginning, every chunk.
+                qs = qs.filter(
+                    Q(created_at__gte=after[0]),
+                    Q(created_at__gt=after[0]) | Q(id__gt=after[1]),
+                )
             rows = list(qs[:chunk_size])
             yield from rows
             if len(rows) < chunk_size:

@@ -61,6 +61,15 @@ def test_run_search_is_exact_and_case_sensitive(admin_client, recorded):
     assert "rr_adm00002" in html and "rr_adm00001" not in html
 
 
+def test_search_takes_the_whole_term_including_spaces(admin_client, repo, make_run):
+    repo.record_simulate_run("a b", make_run(run_id="rr_spaced01", request_hash=HASH))
+    repo.record_simulate_run("a", make_run(run_id="rr_spaced02", request_hash=HASH))
+    html = admin_client.get(RUNS, {"q": " a b "}).content.decode()
+    assert "rr_spaced01" in html and "rr_spaced02" not in html
+    html = admin_client.get(RECORDS, {"q": "a b"}).content.decode()
+    assert "rr_spaced01" in html and "rr_spaced02" not in html
+
+
 def test_run_filters(admin_client, recorded):
     html = admin_client.get(RUNS, {"status__exact": "BLOCKED"}).content.decode()
     assert "rr_adm00001" in html and "rr_adm00002" not in html
@@ -101,7 +110,11 @@ def test_record_changelist_and_change_page_link_to_the_run(admin_client, recorde
     page = admin_client.get(f"{RECORDS}{record.pk}/change/")
     assert page.status_code == 200
     assert f'href="{RUNS}{run.pk}/change/"' in page.content.decode()
-    assert "rr_adm00001" in admin_client.get(RECORDS, {"q": "rr_adm00001"}).content.decode()
+    by_run_id = admin_client.get(RECORDS, {"q": "rr_adm00001"}).content.decode()
+    assert "key-adm" in by_run_id and "key-in-flight" not in by_run_id
+    by_hash = admin_client.get(RECORDS, {"q": HASH}).content.decode()
+    assert "key-adm" in by_hash and "key-in-flight" in by_hash
+    assert "key-adm" not in admin_client.get(RECORDS, {"q": "rr_nothing"}).content.decode()
     assert admin_client.get(RECORDS, {"state__exact": "IN_PROGRESS"}).status_code == 200
 
 
