@@ -4,45 +4,56 @@ from __future__ import annotations
 from django.http import HttpResponse, HttpResponseRedirect
 from django.utils.encoding import escape_uri_path
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, viewsets
 from rest_framework.negotiation import BaseContentNegotiation
 
-from .rendering import idempotency_lookup_json, run_lookup_json
-from .repository import RunRepository
-from .serializers import (
+from lotus_manage.problems import PROBLEM_CONTENT_TYPE
+from rebalance.schema import (
+    CORRELATION_ID_RESPONSE_HEADER,
+    IDEMPOTENCY_LOOKUP_EXAMPLE,
+    RUN_LOOKUP_EXAMPLE,
+    not_found_response,
+)
+from rebalance.schema_components import (
     DpmRunIdempotencyLookupResponseSerializer,
-    DpmRunLookupErrorSerializer,
     DpmRunLookupResponseSerializer,
 )
+
+from .rendering import idempotency_lookup_json, run_lookup_json
+from .repository import RunRepository
 from .toggles import support_apis_enabled
 
 RUN_NOT_FOUND = "DPM_RUN_NOT_FOUND"
 IDEMPOTENCY_KEY_NOT_FOUND = "DPM_IDEMPOTENCY_KEY_NOT_FOUND"
 SUPPORT_APIS_DISABLED = "DPM_SUPPORT_APIS_DISABLED"
 
-_EXAMPLE_RUN = {
-    "rebalance_run_id": "rr_c24203fb",
-    "correlation_id": "corr-spec-001",
-    "request_hash": "sha256:594f6d575544ad2bea108779e626034f67064d36a0c474d72d333d51d1461634",
-    "idempotency_key": "spec-idem-001",
-    "portfolio_id": "pf_spec_001",
-    "created_at": "2026-11-28T22:43:58.709992+00:00",
-    "result": {"rebalance_run_id": "rr_c24203fb", "correlation_id": "corr-spec-001", "status": "READY"},
-}
-_EXAMPLE_MAPPING = {
-    "idempotency_key": "spec-idem-001",
-    "request_hash": _EXAMPLE_RUN["request_hash"],
-    "rebalance_run_id": "rr_c24203fb",
-    "created_at": _EXAMPLE_RUN["created_at"],
-}
 
-
-def _not_found_example(code: str) -> OpenApiExample:
-    return OpenApiExample(code, value={"detail": code}, response_only=True, status_codes=["404"])
-
-
-_DISABLED_EXAMPLE = _not_found_example(SUPPORT_APIS_DISABLED)
+def _lookup_schema(
+    operation_id: str,
+    summary: str,
+    parameter: str,
+    path: str,
+    body,
+    example: dict,
+    not_found: str,
+    description: str | None = None,
+):
+    """OpenAPI description of one lookup: 200 body with its example, 404 problem details."""
+    return extend_schema(
+        operation_id=operation_id,
+        summary=summary,
+        description=description,
+        parameters=[
+            OpenApiParameter(parameter, OpenApiTypes.STR, OpenApiParameter.PATH),
+            CORRELATION_ID_RESPONSE_HEADER,
+        ],
+        responses={
+            200: OpenApiResponse(body, examples=[OpenApiExample("Found", value=example)]),
+            (404, PROBLEM_CONTENT_TYPE): not_found_response(not_found, SUPPORT_APIS_DISABLED, instance=path),
+        },
+        tags=["runs"],
+    )
 
 
 class JsonOnlyNegotiation(BaseContentNegotiation):
@@ -82,17 +93,14 @@ class RunLookupViewSet(viewsets.ViewSet):
         # The contract's wording rather than DRF's 'Method "POST" not allowed.'
         raise exceptions.MethodNotAllowed(request.method, detail="Method Not Allowed")
 
-    @extend_schema(
-        operation_id="get_run_by_id",
-        summary="Fetch one recorded run",
-        parameters=[OpenApiParameter("rebalance_run_id", OpenApiTypes.STR, OpenApiParameter.PATH)],
-        responses={200: DpmRunLookupResponseSerializer, 404: DpmRunLookupErrorSerializer},
-        examples=[
-            OpenApiExample("Run", value=_EXAMPLE_RUN, response_only=True, status_codes=["200"]),
-            _not_found_example(RUN_NOT_FOUND),
-            _DISABLED_EXAMPLE,
-        ],
-        tags=["runs"],
+    @_lookup_schema(
+        "get_run_by_id",
+        "Fetch one recorded run",
+        "rebalance_run_id",
+        "/rebalance/runs/rr_c24203fb",
+        DpmRunLookupResponseSerializer,
+        RUN_LOOKUP_EXAMPLE,
+        RUN_NOT_FOUND,
     )
     def retrieve(self, request, rebalance_run_id: str):
         """The run with this exact, case-sensitive id."""
@@ -102,18 +110,16 @@ class RunLookupViewSet(viewsets.ViewSet):
             raise exceptions.NotFound(RUN_NOT_FOUND)
         return _json(run_lookup_json(run))
 
-    @extend_schema(
-        operation_id="get_latest_run_by_correlation",
-        summary="Fetch the latest run recorded for a correlation id",
-        description="Latest = most recently recorded; among equal timestamps, the one written last.",
-        parameters=[OpenApiParameter("correlation_id", OpenApiTypes.STR, OpenApiParameter.PATH)],
-        responses={200: DpmRunLookupResponseSerializer, 404: DpmRunLookupErrorSerializer},
-        examples=[
-            OpenApiExample("Run", value=_EXAMPLE_RUN, response_only=True, status_codes=["200"]),
-            _not_found_example(RUN_NOT_FOUND),
-            _DISABLED_EXAMPLE,
-        ],
-        tags=["runs"],
+    @_lookup_schema(
+        "get_latest_run_by_correlation",
+        "Fetch the latest run recorded for a correlation id",
+        "correlation_id",
+        "/rebalance/runs/by-correlation/corr-spec-001",
+        DpmRunLookupResponseSerializer,
+        RUN_LOOKUP_EXAMPLE,
+        RUN_NOT_FOUND,
+        description="Latest = the greatest `created_at`; among equal timestamps, the run "
+        "written last. Exact, case-sensitive, whole-value match.",
     )
     def by_correlation(self, request, correlation_id: str):
         """The latest run carrying exactly this correlation id."""
@@ -123,17 +129,14 @@ class RunLookupViewSet(viewsets.ViewSet):
             raise exceptions.NotFound(RUN_NOT_FOUND)
         return _json(run_lookup_json(run))
 
-    @extend_schema(
-        operation_id="get_run_by_idempotency_key",
-        summary="Fetch the key -> run mapping of a simulate call",
-        parameters=[OpenApiParameter("idempotency_key", OpenApiTypes.STR, OpenApiParameter.PATH)],
-        responses={200: DpmRunIdempotencyLookupResponseSerializer, 404: DpmRunLookupErrorSerializer},
-        examples=[
-            OpenApiExample("Mapping", value=_EXAMPLE_MAPPING, response_only=True, status_codes=["200"]),
-            _not_found_example(IDEMPOTENCY_KEY_NOT_FOUND),
-            _DISABLED_EXAMPLE,
-        ],
-        tags=["runs"],
+    @_lookup_schema(
+        "get_run_by_idempotency_key",
+        "Fetch the key -> run mapping of a simulate call",
+        "idempotency_key",
+        "/rebalance/runs/idempotency/spec-idem-001",
+        DpmRunIdempotencyLookupResponseSerializer,
+        IDEMPOTENCY_LOOKUP_EXAMPLE,
+        IDEMPOTENCY_KEY_NOT_FOUND,
     )
     def by_idempotency_key(self, request, idempotency_key: str):
         """The completed mapping of this exact key."""

@@ -190,4 +190,8 @@ def test_lookups_are_in_the_openapi_schema(api):
         "result",
     ]
     assert component["properties"]["idempotency_key"]["nullable"] is True
+    result = component["properties"]["result"]  # {"allOf": [{"$ref": ...}]} when it has help text
+    assert json.dumps(result).count("#/components/schemas/RebalanceResult\"") == 1
+    examples = run["responses"]["404"]["content"]["application/problem+json"]["examples"]
+    assert {e["value"]["detail"] for e in examples.values()} == {"DPM_RUN_NOT_FOUND", "DPM_SUPPORT_APIS_DISABLED"}
     assert "/rebalance/runs/by-correlation/{correlation_id}" in paths
