@@ -507,28 +507,13 @@ def _one(queryset):
         return None
 
 
+def _summary_values(row: RebalanceRun) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in _SUMMARY_FIELDS if name != "id"}
+
+
 def _summary(row: RebalanceRun) -> RunSummary:
-    return RunSummary(
-        rebalance_run_id=row.rebalance_run_id,
-        correlation_id=row.correlation_id,
-        request_hash=row.request_hash,
-        idempotency_key=row.idempotency_key,
-        batch_run_id=row.batch_run_id,
-        portfolio_id=row.portfolio_id,
-        status=row.status,
-        created_at=row.created_at,
-    )
+    return RunSummary(**_summary_values(row))
 
 
 def _stored(row: RebalanceRun) -> StoredRun:
-    return StoredRun(
-        rebalance_run_id=row.rebalance_run_id,
-        correlation_id=row.correlation_id,
-        request_hash=row.request_hash,
-        idempotency_key=row.idempotency_key,
-        batch_run_id=row.batch_run_id,
-        portfolio_id=row.portfolio_id,
-        status=row.status,
-        created_at=row.created_at,
-        response_body=row.response_body,
-    )
+    return StoredRun(**_summary_values(row), response_body=row.response_body)
