@@ -171,3 +171,7 @@ SPECTACULAR_SETTINGS = {
 # lotus_manage/env_flags.py), which is stricter than env.bool.
 DPM_SUPPORT_APIS_ENABLED = env_flag("DPM_SUPPORT_APIS_ENABLED", default=True)
 DPM_IDEMPOTENCY_REPLAY_ENABLED = env_flag("DPM_IDEMPOTENCY_REPLAY_ENABLED", default=True)
+
+# Idempotency claim lease (docs/idempotency.md): how long an in-flight claim blocks its
+# key before another worker may take over a key whose first worker died.
+DPM_IDEMPOTENCY_LEASE_SECONDS = env.int("DPM_IDEMPOTENCY_LEASE_SECONDS", default=60)

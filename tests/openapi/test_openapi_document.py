@@ -26,8 +26,6 @@ ALLOWED_UNTYPED = {
     "components.ValidationIssue.input": "any JSON value by contract (the offending input)",
     "components.SimulationScenario.options": "request: validated per scenario as EngineOptions "
     "(rebalance/serializers, JsonObjectField)",
-    # Until dpm_runs/views.py uses rebalance.schema_components.DpmRunLookupResponseSerializer:
-    "components.DpmRunLookupResponse.result": "dpm_runs still documents `result` as JSONField",
 }
 
 
