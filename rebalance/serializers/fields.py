@@ -316,8 +316,13 @@ class JsonObjectField(ContractField):
     """Any JSON object, kept as received (``dict_type`` otherwise).
 
     Used for analyze scenario ``options``, whose contents are validated later, one
-    scenario at a time.
+    scenario at a time. ``documented_as`` names the serializer whose component the
+    OpenAPI document shows for it.
     """
+
+    def __init__(self, *, documented_as: type | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.documented_as = documented_as
 
     def to_internal_value(self, data: Any) -> dict[str, Any]:
         if not isinstance(data, dict):
@@ -325,7 +330,10 @@ class JsonObjectField(ContractField):
         return data
 
     def openapi_schema(self, auto_schema: Any, direction: str) -> dict[str, Any]:
-        return {"type": "object", "additionalProperties": {}}
+        if self.documented_as is None:
+            return {"type": "object", "additionalProperties": {}}
+        component = auto_schema.resolve_serializer(self.documented_as, direction)
+        return component.ref
 
 
 # --- Collections --------------------------------------------------------------------------

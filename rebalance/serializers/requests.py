@@ -246,7 +246,8 @@ class SimulationScenarioSerializer(ContractSerializer):
     model_name = "SimulationScenario"
 
     description = StringField(required=False, allow_null=True)
-    options = JsonObjectField(required=False)
+    # Validated per scenario as EngineOptions (a bad scenario fails alone, not the batch).
+    options = JsonObjectField(required=False, documented_as=EngineOptionsSerializer)
 
 
 def check_scenarios(entries: dict[str, SimulationScenario]) -> None:

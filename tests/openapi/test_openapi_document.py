@@ -24,8 +24,6 @@ JSON = "application/json"
 #: Schemas that may stay untyped, with the reason. Anything else untyped fails the walk.
 ALLOWED_UNTYPED = {
     "components.ValidationIssue.input": "any JSON value by contract (the offending input)",
-    "components.SimulationScenario.options": "request: validated per scenario as EngineOptions "
-    "(rebalance/serializers, JsonObjectField)",
 }
 
 
