@@ -9,10 +9,16 @@ instead of logging or storing untrusted text.
 
 from __future__ import annotations
 
+import contextvars
+import logging
 import re
 import uuid
 
 CORRELATION_HEADER = "X-Correlation-Id"
+# The id of the request being served by this thread, for log records.
+current_correlation_id: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "current_correlation_id", default="-"
+)
 # Conservative charset: safe in logs, URLs (lookups by correlation id) and CSV exports.
 CORRELATION_ID_PATTERN = re.compile(r"[A-Za-z0-9._:@+=~-]{1,128}")
 
@@ -49,6 +55,18 @@ class CorrelationIdMiddleware:
             request.correlation_id_supplied = True
         else:
             request.correlation_id = new_correlation_id()
-        response = self.get_response(request)
+        token = current_correlation_id.set(request.correlation_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            current_correlation_id.reset(token)
         response[CORRELATION_HEADER] = request.correlation_id
         return response
+
+
+class CorrelationIdLogFilter(logging.Filter):
+    """Adds ``correlation_id`` to every log record (``-`` outside a request)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.correlation_id = current_correlation_id.get()
+        return True

@@ -180,6 +180,29 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# --- Logging ----------------------------------------------------------------
+
+# One line per record on stderr (gunicorn / container logs), each tagged with the
+# request's correlation id so support can follow one request across log lines.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"correlation_id": {"()": "lotus_manage.middleware.CorrelationIdLogFilter"}},
+    "formatters": {
+        "line": {
+            "format": "%(asctime)s %(levelname)s %(name)s correlation_id=%(correlation_id)s %(message)s",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "line", "filters": ["correlation_id"]},
+    },
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # Django logs 4xx/5xx responses itself; ours already explain them in the body.
+        "django.request": {"level": "ERROR"},
+    },
+}
+
 # --- Service toggles (API contract section 1.10) -----------------------------
 
 # Values at start-up. They follow the contract's flag rule (see

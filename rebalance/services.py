@@ -72,6 +72,10 @@ def _execute_and_record(inputs, options, request, digest, correlation_id, record
         except RunIdCollision:
             logger.warning("run id collision on %s; retrying with a new id", result.rebalance_run_id)
             continue
+        logger.info(
+            "simulate recorded rebalance_run_id=%s portfolio_id=%s status=%s",
+            stored.rebalance_run_id, result.portfolio_id, result.status,
+        )
         return stored.response_body, stored.rebalance_run_id
     raise RuntimeError("could not allocate a unique rebalance_run_id")
 
@@ -104,6 +108,7 @@ def simulate_idempotently(
 
     outcome = repository.claim(idempotency_key, digest)
     if isinstance(outcome, Replay):
+        logger.info("simulate replayed rebalance_run_id=%s", outcome.run.rebalance_run_id)
         return SimulateOutcome(outcome.run.response_body, True, outcome.run.rebalance_run_id)
     if isinstance(outcome, Conflict):
         raise ServiceError(409, IDEMPOTENCY_CONFLICT)
