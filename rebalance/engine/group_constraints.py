@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 
 from .lookups import ShelfIndex
@@ -17,6 +18,35 @@ def split_constraint_key(key: str) -> tuple[str, str] | None:
         return None
     attr, value = key.split(":", 1)
     return attr, value
+
+
+def constraint_groups(
+    constraints: dict[str, GroupConstraint],
+    shelf: ShelfIndex,
+    eligible: dict[str, Decimal],
+    diag: Diagnostics,
+    *,
+    warn_invalid_key: bool,
+) -> Iterator[tuple[str, list[str], Decimal]]:
+    """Yield ``(key, members, max_weight)`` per constraint key in sorted order.
+
+    Lazily, so that callers' own warnings interleave in key order. A key whose attribute
+    no shelf entry carries is skipped with ``UNKNOWN_CONSTRAINT_ATTRIBUTE_<attr>``; a key
+    without a colon (unreachable through validated options) is skipped, with
+    ``INVALID_CONSTRAINT_KEY_<key>`` when ``warn_invalid_key``. Members are computed when
+    the key's turn comes, so earlier keys' changes to ``eligible`` are seen.
+    """
+    for key in sorted(constraints):
+        parts = split_constraint_key(key)
+        if parts is None:
+            if warn_invalid_key:
+                diag.warnings.append(f"INVALID_CONSTRAINT_KEY_{key}")
+            continue
+        attr, value = parts
+        if attr not in shelf.attribute_keys:
+            diag.warnings.append(f"UNKNOWN_CONSTRAINT_ATTRIBUTE_{attr}")
+            continue
+        yield key, group_members(eligible, shelf, attr, value), constraints[key].max_weight
 
 
 def group_members(eligible: dict[str, Decimal], shelf: ShelfIndex, attr: str, value: str) -> list[str]:
@@ -44,19 +74,11 @@ def apply_group_constraints(
     Single pass in sorted key order. Returns BLOCKED (and stops) when a capped group has
     no recipient with positive weight, else READY.
     """
-    for key in sorted(constraints):
-        parts = split_constraint_key(key)
-        if parts is None:
-            diag.warnings.append(f"INVALID_CONSTRAINT_KEY_{key}")
-            continue
-        attr, value = parts
-        if attr not in shelf.attribute_keys:
-            diag.warnings.append(f"UNKNOWN_CONSTRAINT_ATTRIBUTE_{attr}")
-            continue
-        members = group_members(eligible, shelf, attr, value)
+    for key, members, max_weight in constraint_groups(
+        constraints, shelf, eligible, diag, warn_invalid_key=True
+    ):
         if not members:
             continue
-        max_weight = constraints[key].max_weight
         group_weight = sum(eligible[m] for m in members)
         if group_weight <= max_weight + GROUP_TOLERANCE:
             continue

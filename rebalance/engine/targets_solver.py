@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
-from .group_constraints import group_members, split_constraint_key
+from .group_constraints import constraint_groups
 from .lookups import ShelfIndex
 from .models import EngineOptions, ModelPortfolio
 from .results import BLOCKED, Diagnostics
@@ -108,20 +108,14 @@ def solver_targets(
 def _group_rows(eligible, buy_set, position_of, options, shelf, diag):
     """(key, tradeable member indexes, locked member weight, max) per usable group key."""
     rows = []
-    for key in sorted(options.group_constraints):
-        parts = split_constraint_key(key)
-        if parts is None:
-            continue
-        attr, value = parts
-        if attr not in shelf.attribute_keys:
-            diag.warnings.append(f"UNKNOWN_CONSTRAINT_ATTRIBUTE_{attr}")
-            continue
-        members = group_members(eligible, shelf, attr, value)
+    for key, members, max_weight in constraint_groups(
+        options.group_constraints, shelf, eligible, diag, warn_invalid_key=False
+    ):
         indexes = [position_of[m] for m in members if m in buy_set]
         locked_in_group = Decimal("0") + sum(eligible[m] for m in members if m not in buy_set)
         if not indexes and locked_in_group == 0:
             continue
-        rows.append((key, indexes, locked_in_group, options.group_constraints[key].max_weight))
+        rows.append((key, indexes, locked_in_group, max_weight))
     return rows
 
 
