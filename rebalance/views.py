@@ -37,11 +37,16 @@ def _unsupported_media_issue(request) -> dict | None:
     }
 
 
-def _read_body(request, serializer_class):
+def _validate(request, serializer_class, header_issues: list[dict]):
+    """Header issues first, then the body's, as the contract orders them."""
+    issues = list(header_issues)
+    if request.correlation_id_issue is not None:
+        issues.append(request.correlation_id_issue)
     media_issue = _unsupported_media_issue(request)
     if media_issue is not None:
-        return None, [media_issue]
-    return validate_request_body(request.body, serializer_class)
+        return None, issues + [media_issue]
+    serializer, body_issues = validate_request_body(request.body, serializer_class)
+    return serializer, issues + body_issues
 
 
 class SimulateView(APIView):
@@ -53,15 +58,11 @@ class SimulateView(APIView):
     @schema.simulate_schema
     def post(self, request):
         django_request = request._request
-        issues = []
         key = request.headers.get(IDEMPOTENCY_HEADER)
         key_issue = idempotency_key_issue(key)
-        if key_issue is not None:
-            issues.append(key_issue)
-        if django_request.correlation_id_issue is not None:
-            issues.append(django_request.correlation_id_issue)
-        serializer, body_issues = _read_body(django_request, RebalanceRequestSerializer)
-        issues.extend(body_issues)
+        serializer, issues = _validate(
+            django_request, RebalanceRequestSerializer, [key_issue] if key_issue else []
+        )
         if issues:
             return validation_problem(django_request, issues)
         inputs, options = serializer.to_engine()
@@ -80,11 +81,7 @@ class AnalyzeView(APIView):
     @schema.analyze_schema
     def post(self, request):
         django_request = request._request
-        issues = []
-        if django_request.correlation_id_issue is not None:
-            issues.append(django_request.correlation_id_issue)
-        serializer, body_issues = _read_body(django_request, BatchRebalanceRequestSerializer)
-        issues.extend(body_issues)
+        serializer, issues = _validate(django_request, BatchRebalanceRequestSerializer, [])
         if issues:
             return validation_problem(django_request, issues)
         inputs, scenarios = serializer.to_engine()
