@@ -139,6 +139,8 @@ def analyze_and_record(
     repository = repository or RunRepository()
     batch_id = batch_id or new_batch_id()
 
+    rendered_results: dict[str, dict[str, Any]] = {}
+
     def record(name: str, options: EngineOptions, result: RebalanceResult) -> None:
         rendered = render_result(result)
         run = _new_run(result, rendered, to_json_text(rendered), request_tree(inputs, options))
@@ -146,9 +148,10 @@ def analyze_and_record(
             repository.record_analyze_run(run, batch_run_id=batch_id)
         except RunIdCollision as exc:
             raise RunIdTaken(str(exc)) from exc
+        rendered_results[name] = rendered
 
     batch = run_batch(
         inputs, scenarios, validate_engine_options,
         correlation_prefix=correlation_prefix, batch_id=batch_id, on_result=record,
     )
-    return to_json_text(render_batch(batch))
+    return to_json_text(render_batch(batch, rendered_results))

@@ -260,13 +260,19 @@ def _render_result(result: RebalanceResult) -> dict[str, Any]:
     }
 
 
-def render_batch(batch: BatchResult) -> dict[str, Any]:
-    """The ``BatchRebalanceResult`` JSON object of one analyze call."""
+def render_batch(
+    batch: BatchResult, rendered_results: dict[str, dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The ``BatchRebalanceResult`` JSON object of one analyze call.
+
+    ``rendered_results`` may hold scenario results already rendered (e.g. when they were
+    recorded one by one); the others are rendered here.
+    """
     with collector_paused():
-        return _render_batch(batch)
+        return _render_batch(batch, rendered_results or {})
 
 
-def _render_batch(batch: BatchResult) -> dict[str, Any]:
+def _render_batch(batch: BatchResult, rendered_results: dict[str, dict[str, Any]]) -> dict[str, Any]:
     metrics = {}
     for name, result in batch.results.items():
         security = result.security_intents
@@ -285,7 +291,10 @@ def _render_batch(batch: BatchResult) -> dict[str, Any]:
             "portfolio_snapshot_id": batch.portfolio_snapshot_id,
             "market_data_snapshot_id": batch.market_data_snapshot_id,
         },
-        "results": {name: _render_result(r) for name, r in batch.results.items()},
+        "results": {
+            name: rendered_results[name] if name in rendered_results else _render_result(r)
+            for name, r in batch.results.items()
+        },
         "comparison_metrics": metrics,
         "failed_scenarios": dict(batch.failed_scenarios),
         "warnings": list(batch.warnings),
