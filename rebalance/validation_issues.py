@@ -52,6 +52,7 @@ GREATER_THAN_EQUAL = "greater_than_equal"
 LESS_THAN_EQUAL = "less_than_equal"
 # Our hardening (not in the reference): bounded collections and decimal exponents.
 TOO_LONG = "too_long"
+STRING_TOO_LONG = "string_too_long"
 DECIMAL_OUT_OF_RANGE = "decimal_out_of_range"
 
 # --- Fixed messages -----------------------------------------------------------------------
@@ -90,6 +91,7 @@ _CHOICE_PREFIX = "Input should be "
 _GE_PREFIX = "Input should be greater than or equal to "
 _LE_PREFIX = "Input should be less than or equal to "
 _TOO_LONG_PATTERN = re.compile(r"^(?P<kind>\w+) should have at most (?P<max>\d+) items$")
+_STRING_TOO_LONG_PATTERN = re.compile(r"^String should have at most (?P<max>\d+) characters$")
 
 
 # --- Templated messages -------------------------------------------------------------------
@@ -131,6 +133,11 @@ def le_message(bound: int) -> str:
 def too_long_message(kind: str, max_length: int) -> str:
     """Message of a ``too_long`` failure; ``kind`` is ``List`` or ``Dictionary``."""
     return f"{kind} should have at most {max_length} items"
+
+
+def string_too_long_message(max_length: int) -> str:
+    """Message of a ``string_too_long`` failure (pydantic's wording)."""
+    return f"String should have at most {max_length} characters"
 
 
 def decimal_out_of_range_message(min_exponent: int, max_exponent: int) -> str:
@@ -249,6 +256,10 @@ def issue_context(issue_type: str, message: str) -> dict[str, Any] | None:
         return {"ge": _number(message[len(_GE_PREFIX) :])}
     if issue_type == LESS_THAN_EQUAL and message.startswith(_LE_PREFIX):
         return {"le": _number(message[len(_LE_PREFIX) :])}
+    if issue_type == STRING_TOO_LONG:
+        match = _STRING_TOO_LONG_PATTERN.match(message)
+        if match:
+            return {"max_length": int(match["max"])}
     if issue_type == TOO_LONG:
         match = _TOO_LONG_PATTERN.match(message)
         if match:

@@ -51,6 +51,8 @@ MAX_SHELF_ENTRIES = 20_000
 MAX_ATTRIBUTES_PER_SHELF_ENTRY = 100
 MAX_GROUP_CONSTRAINTS = 200
 MAX_OVERDRAFT_CURRENCIES = 200
+# Identifiers that the run store keeps in bounded columns (dpm_runs.models).
+MAX_PORTFOLIO_ID_LENGTH = 256
 
 #: Context key: validate as pydantic's ``Model.model_validate`` (batch scenario options)
 #: rather than as a FastAPI request body. Only the message for a non-object where an
@@ -200,14 +202,25 @@ class ContractField(serializers.Field):
 
 
 class StringField(ContractField):
-    """A strict JSON string: numbers, booleans, objects → ``string_type``."""
+    """A strict JSON string: numbers, booleans, objects → ``string_type``.
+
+    An optional ``max_length`` (our hardening) bounds strings that end up in storage.
+    """
+
+    def __init__(self, *, max_length: int | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.max_length = max_length
 
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
             raise vi.contract_error(vi.STRING_TYPE, vi.MSG_STRING_TYPE)
+        if self.max_length is not None and len(data) > self.max_length:
+            raise vi.contract_error(vi.STRING_TOO_LONG, vi.string_too_long_message(self.max_length))
         return data
 
     def openapi_schema(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+        if self.max_length is not None:
+            return {"type": "string", "maxLength": self.max_length}
         return {"type": "string"}
 
 

@@ -34,6 +34,7 @@ from rebalance.serializers.fields import (
     MAX_FX_RATES,
     MAX_LOTS_PER_POSITION,
     MAX_MODEL_TARGETS,
+    MAX_PORTFOLIO_ID_LENGTH,
     MAX_POSITIONS,
     MAX_PRICES,
     MAX_SHELF_ENTRIES,
@@ -111,7 +112,7 @@ class PortfolioSnapshotSerializer(ContractSerializer):
     model_name = "PortfolioSnapshot"
 
     snapshot_id = StringField(required=False, allow_null=True)
-    portfolio_id = StringField()
+    portfolio_id = StringField(max_length=MAX_PORTFOLIO_ID_LENGTH)
     base_currency = StringField()
     positions = ObjectListField(PositionSerializer(), max_length=MAX_POSITIONS, required=False)
     cash_balances = ObjectListField(

@@ -314,3 +314,31 @@ def test_bad_host_400_still_carries_a_correlation_id(api):
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["correlation_id"]
     assert response["X-Correlation-Id"] == response.json()["correlation_id"]
+
+
+# --- identifiers the run store keeps in bounded columns ---------------------------------
+
+
+def test_portfolio_id_longer_than_the_run_store_column_is_422_not_500(api):
+    from dpm_runs.models import PORTFOLIO_ID_MAX_LENGTH
+    from rebalance.serializers.fields import MAX_PORTFOLIO_ID_LENGTH
+
+    assert MAX_PORTFOLIO_ID_LENGTH == PORTFOLIO_ID_MAX_LENGTH
+    body = simulate_body()
+    body["portfolio_snapshot"]["portfolio_id"] = "p" * (MAX_PORTFOLIO_ID_LENGTH + 1)
+    detail = issues(api.simulate(body, key="long-portfolio-id"))
+    assert [(i["type"], i["loc"], i["msg"], i.get("ctx")) for i in detail] == [
+        ("string_too_long", ["body", "portfolio_snapshot", "portfolio_id"],
+         f"String should have at most {MAX_PORTFOLIO_ID_LENGTH} characters",
+         {"max_length": MAX_PORTFOLIO_ID_LENGTH}),
+    ]
+    nothing_recorded()
+
+
+def test_portfolio_id_at_the_column_limit_is_accepted_and_recorded(api):
+    from rebalance.serializers.fields import MAX_PORTFOLIO_ID_LENGTH
+
+    body = simulate_body()
+    body["portfolio_snapshot"]["portfolio_id"] = "p" * MAX_PORTFOLIO_ID_LENGTH
+    assert api.simulate(body, key="max-portfolio-id").status_code == 200
+    assert RebalanceRun.objects.get().portfolio_id == "p" * MAX_PORTFOLIO_ID_LENGTH
