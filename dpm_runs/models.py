@@ -19,6 +19,8 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
+from access_control.models import ApiClient
+
 RUN_ID_MAX_LENGTH = 64
 CORRELATION_ID_MAX_LENGTH = 512
 REQUEST_HASH_MAX_LENGTH = 128
@@ -38,6 +40,9 @@ class RebalanceRun(models.Model):
     """One engine execution: a fresh simulate call or one analyze scenario."""
 
     id = models.BigAutoField(primary_key=True)
+    # The API client that ran it; a simulate-only client sees only its own runs.
+    # No index of its own: dpm_run_client_corr_idx leads with it.
+    client = models.ForeignKey(ApiClient, on_delete=models.PROTECT, related_name="runs", db_index=False)
     rebalance_run_id = models.CharField(max_length=RUN_ID_MAX_LENGTH)
     correlation_id = models.CharField(max_length=CORRELATION_ID_MAX_LENGTH)
     request_hash = models.CharField(max_length=REQUEST_HASH_MAX_LENGTH)
@@ -76,6 +81,14 @@ class RebalanceRun(models.Model):
                 models.F("id").desc(),
                 name="dpm_run_corr_latest_idx",
             ),
+            # The same within one client's runs (simulate-only callers).
+            models.Index(
+                "client",
+                "correlation_id",
+                models.F("created_at").desc(),
+                models.F("id").desc(),
+                name="dpm_run_client_corr_idx",
+            ),
             models.Index(fields=["created_at", "id"], name="dpm_run_created_idx"),
             models.Index(fields=["portfolio_id", "created_at", "id"], name="dpm_run_portfolio_idx"),
             models.Index(fields=["status", "created_at", "id"], name="dpm_run_status_idx"),
@@ -107,11 +120,16 @@ class IdempotencyState(models.TextChoices):
 class IdempotencyRecord(models.Model):
     """Idempotency-Key -> request hash and run of a simulate call.
 
-    The unique constraint on ``key`` is what makes concurrent requests with one
-    key agree: only one insert of a claim can succeed.
+    Keys are scoped per client. The unique constraint on (client, key) is what
+    makes concurrent requests with one key agree: only one insert of a claim
+    can succeed.
     """
 
     id = models.BigAutoField(primary_key=True)
+    # No index of its own: the unique (client, key) constraint leads with it.
+    client = models.ForeignKey(
+        ApiClient, on_delete=models.PROTECT, related_name="idempotency_records", db_index=False
+    )
     key = models.CharField(max_length=IDEMPOTENCY_KEY_MAX_LENGTH)
     request_hash = models.CharField(max_length=REQUEST_HASH_MAX_LENGTH)
     state = models.CharField(max_length=16, choices=IdempotencyState.choices)
@@ -137,7 +155,7 @@ class IdempotencyRecord(models.Model):
         verbose_name = "idempotency record"
         ordering = ["-updated_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["key"], name="dpm_idem_key_uniq"),
+            models.UniqueConstraint(fields=["client", "key"], name="dpm_idem_client_key_uniq"),
             models.CheckConstraint(
                 condition=Q(state__in=IdempotencyState.values), name="dpm_idem_state_valid"
             ),

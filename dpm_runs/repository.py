@@ -8,6 +8,11 @@ Idempotency follows the "claim" protocol described in docs/idempotency.md:
 ``claim`` in a short transaction of its own, the engine runs outside any
 transaction, then ``complete`` (or ``release`` on failure). With replay
 disabled, ``record_simulate_run`` is used instead.
+
+Ownership: every run and idempotency record belongs to an API client
+(``client_id``). Writes always name the owner; idempotency keys are scoped to
+it. Reads take ``client_id`` as a required keyword: a client's id confines the
+read to that client's rows, ``None`` reads every client's (support staff).
 """
 from __future__ import annotations
 
@@ -111,6 +116,7 @@ class IdempotencyMapping:
 class Claimed:
     """The caller now holds the key: run the engine, then ``complete`` or ``release``."""
 
+    client_id: int
     key: str
     request_hash: str
     token: str
@@ -186,8 +192,8 @@ class RunRepository:
 
     # -- idempotent simulate, replay enabled --------------------------------
 
-    def claim(self, key: str, request_hash: str) -> ClaimOutcome:
-        """Reserve ``key`` for ``request_hash`` before the engine runs.
+    def claim(self, client_id: int, key: str, request_hash: str) -> ClaimOutcome:
+        """Reserve ``key`` in ``client_id``'s key space for ``request_hash`` before the engine runs.
 
         Commits on return (when not nested in an outer transaction), so every
         other process sees the claim at once. The unique constraint on the key
@@ -207,6 +213,7 @@ class RunRepository:
                     # Savepoint, so the transaction survives the IntegrityError.
                     with transaction.atomic(using=self.using):
                         IdempotencyRecord.objects.using(self.using).create(
+                            client_id=client_id,
                             key=key,
                             request_hash=request_hash,
                             state=IdempotencyState.IN_PROGRESS,
@@ -215,10 +222,10 @@ class RunRepository:
                             created_at=now,
                             updated_at=now,
                         )
-                    return Claimed(key, request_hash, token, lease_expires_at)
+                    return Claimed(client_id, key, request_hash, token, lease_expires_at)
                 except IntegrityError:
                     pass
-                record = self._locked_record(key)
+                record = self._locked_record(client_id, key)
                 if record is None:
                     continue
                 return self._resolve_existing(record, request_hash, now)
@@ -238,15 +245,15 @@ class RunRepository:
         if run.request_hash != claim.request_hash:
             raise ValueError("run.request_hash differs from the claimed request hash")
         with transaction.atomic(using=self.using):
-            record = self._locked_record(claim.key)
+            record = self._locked_record(claim.client_id, claim.key)
             if (
                 record is not None
                 and record.state == IdempotencyState.COMPLETED
                 and record.request_hash == claim.request_hash
             ):
                 return self._stored_run_by_pk(record.run_id)
-            row = self._insert_run(run, idempotency_key=claim.key)
-            self._point_key_at(claim.key, record, row)
+            row = self._insert_run(run, claim.client_id, idempotency_key=claim.key)
+            self._point_key_at(claim.client_id, claim.key, record, row)
             return _stored(row)
 
     def release(self, claim: Claimed) -> bool:
@@ -258,14 +265,19 @@ class RunRepository:
         with transaction.atomic(using=self.using):
             deleted, _ = (
                 IdempotencyRecord.objects.using(self.using)
-                .filter(key=claim.key, state=IdempotencyState.IN_PROGRESS, claim_token=claim.token)
+                .filter(
+                    client_id=claim.client_id,
+                    key=claim.key,
+                    state=IdempotencyState.IN_PROGRESS,
+                    claim_token=claim.token,
+                )
                 .delete()
             )
         return deleted > 0
 
     # -- simulate with replay disabled; analyze ------------------------------
 
-    def record_simulate_run(self, key: str, run: NewRun) -> StoredRun:
+    def record_simulate_run(self, client_id: int, key: str, run: NewRun) -> StoredRun:
         """Record a simulate run executed with replay disabled (api spec §2.3).
 
         The run is written and the key's mapping is created or overwritten to
@@ -274,37 +286,42 @@ class RunRepository:
         """
         _check_length("idempotency key", key, IDEMPOTENCY_KEY_MAX_LENGTH)
         with transaction.atomic(using=self.using):
-            record = self._locked_record(key)
-            row = self._insert_run(run, idempotency_key=key)
-            self._point_key_at(key, record, row)
+            record = self._locked_record(client_id, key)
+            row = self._insert_run(run, client_id, idempotency_key=key)
+            self._point_key_at(client_id, key, record, row)
             return _stored(row)
 
-    def record_analyze_run(self, run: NewRun, batch_run_id: str) -> StoredRun:
+    def record_analyze_run(self, client_id: int, run: NewRun, batch_run_id: str) -> StoredRun:
         """Record one successful analyze scenario run (no idempotency key).
 
         Raises RunIdCollision (and writes nothing) if the run id exists.
         """
         _check_length("batch_run_id", batch_run_id, RUN_ID_MAX_LENGTH)
         with transaction.atomic(using=self.using):
-            row = self._insert_run(run, idempotency_key=None, batch_run_id=batch_run_id)
+            row = self._insert_run(run, client_id, idempotency_key=None, batch_run_id=batch_run_id)
         return _stored(row)
 
     # -- reads ----------------------------------------------------------------
 
-    def get_run(self, rebalance_run_id: str) -> StoredRun | None:
-        """The run with this exact (case-sensitive) id, or None."""
-        row = _one(self._runs().filter(rebalance_run_id=rebalance_run_id).only(*_SUMMARY_FIELDS, "response_body"))
+    def get_run(self, rebalance_run_id: str, *, client_id: int | None) -> StoredRun | None:
+        """The run with this exact (case-sensitive) id, or None (also when another
+        client owns it and ``client_id`` is not None)."""
+        row = _one(
+            self._owned_runs(client_id)
+            .filter(rebalance_run_id=rebalance_run_id)
+            .only(*_SUMMARY_FIELDS, "response_body")
+        )
         return None if row is None else _stored(row)
 
-    def get_latest_by_correlation(self, correlation_id: str) -> StoredRun | None:
+    def get_latest_by_correlation(self, correlation_id: str, *, client_id: int | None) -> StoredRun | None:
         """The latest run recorded with exactly this correlation id, or None.
 
         Latest = greatest ``created_at``; among equal timestamps, the greatest
         primary key (the row inserted last). This is the first entry of the
-        (correlation_id, created_at DESC, id DESC) index.
+        ([client,] correlation_id, created_at DESC, id DESC) index.
         """
         row = (
-            self._runs()
+            self._owned_runs(client_id)
             .filter(correlation_id=correlation_id)
             .order_by("-created_at", "-id")
             .only(*_SUMMARY_FIELDS, "response_body")
@@ -312,11 +329,12 @@ class RunRepository:
         )
         return None if row is None else _stored(row)
 
-    def get_idempotency(self, key: str) -> IdempotencyMapping | None:
-        """The completed mapping of ``key``, or None (also while still IN_PROGRESS)."""
+    def get_idempotency(self, key: str, *, client_id: int) -> IdempotencyMapping | None:
+        """The completed mapping of ``key`` in ``client_id``'s key space, or None
+        (also while still IN_PROGRESS)."""
         row = _one(
             IdempotencyRecord.objects.using(self.using)
-            .filter(key=key, state=IdempotencyState.COMPLETED)
+            .filter(client_id=client_id, key=key, state=IdempotencyState.COMPLETED)
             .select_related("run")
             .only("key", "request_hash", "run", "run__rebalance_run_id", "run__created_at")
         )
@@ -359,8 +377,16 @@ class RunRepository:
     def _runs(self):
         return RebalanceRun.objects.using(self.using)
 
-    def _locked_record(self, key: str) -> IdempotencyRecord | None:
-        return _one(IdempotencyRecord.objects.using(self.using).select_for_update().filter(key=key))
+    def _owned_runs(self, client_id: int | None):
+        runs = self._runs()
+        return runs if client_id is None else runs.filter(client_id=client_id)
+
+    def _locked_record(self, client_id: int, key: str) -> IdempotencyRecord | None:
+        return _one(
+            IdempotencyRecord.objects.using(self.using)
+            .select_for_update()
+            .filter(client_id=client_id, key=key)
+        )
 
     def _resolve_existing(self, record: IdempotencyRecord, request_hash: str, now: datetime) -> ClaimOutcome:
         """Outcome of a claim on a key that already has a (locked) record."""
@@ -376,17 +402,18 @@ class RunRepository:
         record.lease_expires_at = now + self._lease()
         record.updated_at = now
         record.save(using=self.using, update_fields=["claim_token", "lease_expires_at", "updated_at"])
-        return Claimed(record.key, request_hash, record.claim_token, record.lease_expires_at)
+        return Claimed(record.client_id, record.key, request_hash, record.claim_token, record.lease_expires_at)
 
     def _stored_run_by_pk(self, pk: int) -> StoredRun:
         return _stored(self._runs().only(*_SUMMARY_FIELDS, "response_body").get(pk=pk))
 
     def _insert_run(
-        self, run: NewRun, idempotency_key: str | None, batch_run_id: str | None = None
+        self, run: NewRun, client_id: int, idempotency_key: str | None, batch_run_id: str | None = None
     ) -> RebalanceRun:
         _validate_new_run(run)
         result = run.result if run.result is not None else json.loads(run.response_body)
         row = RebalanceRun(
+            client_id=client_id,
             rebalance_run_id=run.rebalance_run_id,
             correlation_id=run.correlation_id,
             request_hash=run.request_hash,
@@ -408,12 +435,15 @@ class RunRepository:
             raise
         return row
 
-    def _point_key_at(self, key: str, record: IdempotencyRecord | None, row: RebalanceRun) -> None:
+    def _point_key_at(
+        self, client_id: int, key: str, record: IdempotencyRecord | None, row: RebalanceRun
+    ) -> None:
         """Make ``key`` a COMPLETED mapping to ``row`` (``record`` is locked or None)."""
         if record is None:
             try:
                 with transaction.atomic(using=self.using):
                     IdempotencyRecord.objects.using(self.using).create(
+                        client_id=client_id,
                         key=key,
                         request_hash=row.request_hash,
                         state=IdempotencyState.COMPLETED,
@@ -424,7 +454,7 @@ class RunRepository:
                 return
             except IntegrityError:
                 # A claim appeared since we looked; lock it and overwrite it.
-                record = self._locked_record(key)
+                record = self._locked_record(client_id, key)
                 if record is None:
                     raise
         record.request_hash = row.request_hash

@@ -1,4 +1,9 @@
-"""Support lookups of recorded runs: GET /rebalance/runs/... (api spec §2.6-§2.9)."""
+"""Lookups of recorded runs: GET /rebalance/runs/... (api spec §2.6-§2.9).
+
+Who sees what: a caller with the ``support`` role reads any run; a caller with
+only ``simulate`` reads its own, and another client's run answers the same 404
+as a run that does not exist. Every lookup, found or not, is an access event.
+"""
 from __future__ import annotations
 
 from django.http import HttpResponse, HttpResponseRedirect
@@ -8,6 +13,12 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from rest_framework import exceptions, viewsets
 from rest_framework.negotiation import BaseContentNegotiation
 
+from access_control import audit
+from access_control.clients import client_id_by_name
+from access_control.permissions import CanReadRuns, role_required_detail
+from access_control.roles import Role
+from access_control.throttling import SupportThrottle
+from access_control.views import AccessLoggedViewMixin
 from lotus_manage.problems import PROBLEM_CONTENT_TYPE
 from rebalance.schema import (
     CORRELATION_ID_RESPONSE_HEADER,
@@ -76,7 +87,34 @@ def _json(text: str) -> HttpResponse:
     return HttpResponse(text.encode("utf-8"), content_type="application/json")
 
 
-class RunLookupViewSet(viewsets.ViewSet):
+def _run_scope(request) -> int | None:
+    """The client whose runs the caller may read; None: every client's (support)."""
+    client = request.user
+    return None if client.is_support else client.pk
+
+
+def _key_space(request) -> int | None:
+    """The client whose idempotency keys the caller looks in.
+
+    The caller's own, unless a support caller names another with ``?client=NAME``
+    (None when no client has that name). ``client`` without the support role is 403.
+    """
+    name = request.query_params.get("client")
+    if name is None:
+        return request.user.pk
+    if not request.user.is_support:
+        raise exceptions.PermissionDenied(role_required_detail(Role.SUPPORT))
+    return client_id_by_name(name)
+
+
+_AUDIT_ACTIONS = {
+    "retrieve": (audit.LOOKUP_RUN, "rebalance_run_id"),
+    "by_correlation": (audit.LOOKUP_BY_CORRELATION, "correlation_id"),
+    "by_idempotency_key": (audit.LOOKUP_BY_IDEMPOTENCY_KEY, "idempotency_key"),
+}
+
+
+class RunLookupViewSet(AccessLoggedViewMixin, viewsets.ViewSet):
     """Read-only lookups of recorded runs for support staff.
 
     Successful answers are built as JSON text around the stored result (see
@@ -85,6 +123,8 @@ class RunLookupViewSet(viewsets.ViewSet):
     """
 
     repository = RunRepository()
+    permission_classes = [CanReadRuns]
+    throttle_classes = [SupportThrottle]
     content_negotiation_class = JsonOnlyNegotiation
     # No OPTIONS metadata: any method but GET/HEAD answers 405.
     metadata_class = None
@@ -92,6 +132,18 @@ class RunLookupViewSet(viewsets.ViewSet):
     def http_method_not_allowed(self, request, *args, **kwargs):
         # The contract's wording rather than DRF's 'Method "POST" not allowed.'
         raise exceptions.MethodNotAllowed(request.method, detail="Method Not Allowed")
+
+    def audit_read(self, request, response) -> None:
+        action, kwarg = _AUDIT_ACTIONS.get(self.action, (None, None))
+        if action is None or response.status_code not in (200, 404):
+            return
+        target = self.kwargs.get(kwarg, "")
+        if "client" in request.query_params:
+            target += f"?client={request.query_params['client']}"
+        audit.record_request(
+            request, actor=self.actor(request), action=action, target=target,
+            outcome=response.status_code,
+        )
 
     @_lookup_schema(
         "get_run_by_id",
@@ -105,7 +157,7 @@ class RunLookupViewSet(viewsets.ViewSet):
     def retrieve(self, request, rebalance_run_id: str):
         """The run with this exact, case-sensitive id."""
         _require_support_apis()
-        run = self.repository.get_run(rebalance_run_id)
+        run = self.repository.get_run(rebalance_run_id, client_id=_run_scope(request))
         if run is None:
             raise exceptions.NotFound(RUN_NOT_FOUND)
         return _json(run_lookup_json(run))
@@ -124,7 +176,7 @@ class RunLookupViewSet(viewsets.ViewSet):
     def by_correlation(self, request, correlation_id: str):
         """The latest run carrying exactly this correlation id."""
         _require_support_apis()
-        run = self.repository.get_latest_by_correlation(correlation_id)
+        run = self.repository.get_latest_by_correlation(correlation_id, client_id=_run_scope(request))
         if run is None:
             raise exceptions.NotFound(RUN_NOT_FOUND)
         return _json(run_lookup_json(run))
@@ -141,7 +193,8 @@ class RunLookupViewSet(viewsets.ViewSet):
     def by_idempotency_key(self, request, idempotency_key: str):
         """The completed mapping of this exact key."""
         _require_support_apis()
-        mapping = self.repository.get_idempotency(idempotency_key)
+        key_space = _key_space(request)
+        mapping = None if key_space is None else self.repository.get_idempotency(idempotency_key, client_id=key_space)
         if mapping is None:
             raise exceptions.NotFound(IDEMPOTENCY_KEY_NOT_FOUND)
         return _json(idempotency_lookup_json(mapping))

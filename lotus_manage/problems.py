@@ -105,6 +105,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse:
     if isinstance(exc, drf.APIException):
         detail = exc.detail if isinstance(exc.detail, str) else json.loads(json.dumps(exc.detail))
         headers = {}
+        # Set by DRF on 401s when the view has an authenticator (Api-Key).
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header
         if getattr(exc, "wait", None):
             headers["Retry-After"] = str(int(exc.wait))
         return problem_response(django_request, exc.status_code, detail, headers=headers)

@@ -59,6 +59,12 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI / Redoc assets served locally, no CDN
+    # Locks out admin logins after repeated failures (AXES_FAILURE_LIMIT).
+    "axes",
+    # Provides the hashed-key model that access_control.ApiKey extends (its own
+    # concrete APIKey model is unused and hidden from the admin).
+    "rest_framework_api_key",
+    "access_control",
     "rebalance",
     "dpm_runs",
 ]
@@ -77,6 +83,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns a locked-out login into its lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "lotus_manage.urls"
@@ -117,6 +125,26 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth -------------------------------------------------------------------
 
+# django-axes first: it refuses a locked-out username/address before any password check.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Admin logins: locked after this many failures for one username from one address.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+# Hours until a lockout lifts by itself; `manage.py axes_reset` lifts it at once.
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+
+# Admin sessions end after 15 minutes without a request (each request renews them).
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_TIMEOUT_SECONDS", default=15 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Where the admin is served; a non-default path keeps it out of drive-by scans.
+ADMIN_URL = env.str("ADMIN_URL", default="admin/").strip("/") + "/"
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -154,10 +182,11 @@ REST_FRAMEWORK = {
     # The API speaks JSON only (no browsable API, no form posts).
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    # No authentication scheme yet: the contract has none. Keeping DRF's session
-    # authentication would make POSTs from a browser logged into the admin fail CSRF.
-    "DEFAULT_AUTHENTICATION_CLASSES": [],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    # API clients only (access_control): `Authorization: Api-Key <key>`. No session
+    # authentication, so an admin login grants nothing on the API.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["access_control.authentication.ApiKeyAuthentication"],
+    # Deny by default; each endpoint names the roles it serves.
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "UNAUTHENTICATED_USER": None,
     # One problem-details envelope for every error (lotus_manage/problems.py).
     "EXCEPTION_HANDLER": "lotus_manage.problems.exception_handler",
@@ -178,6 +207,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The document and its viewers are public; a stray Authorization header must
+    # not make them answer 401.
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    # 401/403/429 of every operation that needs an API key (lotus_manage/openapi.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "lotus_manage.openapi.add_access_control_responses",
+    ],
+    # Swagger UI keeps the key entered under "Authorize" across page reloads.
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
 }
 
 # --- Logging ----------------------------------------------------------------
@@ -209,6 +249,11 @@ LOGGING = {
 # lotus_manage/env_flags.py), which is stricter than env.bool.
 DPM_SUPPORT_APIS_ENABLED = env_flag("DPM_SUPPORT_APIS_ENABLED", default=True)
 DPM_IDEMPOTENCY_REPLAY_ENABLED = env_flag("DPM_IDEMPOTENCY_REPLAY_ENABLED", default=True)
+
+# Per-client request rates, counted in the database so that every worker shares
+# them: simulate/analyze, and reads of stored runs. "<count>/<s|min|hour|day>".
+DPM_THROTTLE_SIMULATE = env.str("DPM_THROTTLE_SIMULATE", default="30000/min")
+DPM_THROTTLE_SUPPORT = env.str("DPM_THROTTLE_SUPPORT", default="6000/min")
 
 # Idempotency claim lease (docs/idempotency.md): how long an in-flight claim blocks its
 # key before another worker may take over a key whose first worker died.

@@ -86,9 +86,13 @@ def simulate_idempotently(
     idempotency_key: str,
     correlation_id: str,
     *,
+    client_id: int,
     repository: RunRepository | None = None,
 ) -> SimulateOutcome:
-    """Simulate once per (idempotency key, request hash), durably.
+    """Simulate once per (client, idempotency key, request hash), durably.
+
+    Keys live in the calling client's key space: another client's identical key
+    and body is an independent run.
 
     Replay enabled: the key is claimed in the database first. A completed key with the
     same hash replays the stored body; a different hash is 409
@@ -102,11 +106,11 @@ def simulate_idempotently(
     if not idempotency_replay_enabled():
         body, run_id = _execute_and_record(
             inputs, options, request, digest, correlation_id,
-            lambda run: repository.record_simulate_run(idempotency_key, run),
+            lambda run: repository.record_simulate_run(client_id, idempotency_key, run),
         )
         return SimulateOutcome(body, False, run_id)
 
-    outcome = repository.claim(idempotency_key, digest)
+    outcome = repository.claim(client_id, idempotency_key, digest)
     if isinstance(outcome, Replay):
         logger.info("simulate replayed rebalance_run_id=%s", outcome.run.rebalance_run_id)
         return SimulateOutcome(outcome.run.response_body, True, outcome.run.rebalance_run_id)
@@ -133,6 +137,7 @@ def analyze_and_record(
     correlation_prefix: str | None,
     batch_id: str | None = None,
     *,
+    client_id: int,
     repository: RunRepository | None = None,
 ) -> str:
     """Run a what-if batch, record every successful scenario run, return the JSON text."""
@@ -145,7 +150,7 @@ def analyze_and_record(
         rendered = render_result(result)
         run = _new_run(result, rendered, to_json_text(rendered), request_tree(inputs, options))
         try:
-            repository.record_analyze_run(run, batch_run_id=batch_id)
+            repository.record_analyze_run(client_id, run, batch_run_id=batch_id)
         except RunIdCollision as exc:
             raise RunIdTaken(str(exc)) from exc
         rendered_results[name] = rendered

@@ -8,9 +8,11 @@ bodies are reported exactly as the contract says (422, never DRF's 400/415).
 from __future__ import annotations
 
 from django.http import HttpResponse
-from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
+from access_control.permissions import CanSimulate
+from access_control.throttling import SimulateThrottle
+from access_control.views import AccessLoggedViewMixin
 from lotus_manage.problems import validation_problem
 from rebalance import schema
 from rebalance.engine.batch import new_batch_id
@@ -49,10 +51,11 @@ def _validate(request, serializer_class, header_issues: list[dict]):
     return serializer, issues + body_issues
 
 
-class SimulateView(APIView):
+class SimulateView(AccessLoggedViewMixin, APIView):
     """One deterministic rebalance simulation, idempotent per ``Idempotency-Key``."""
 
-    permission_classes = [AllowAny]
+    permission_classes = [CanSimulate]
+    throttle_classes = [SimulateThrottle]
     parser_classes: list = []  # the body is decoded by _read_body
 
     @schema.simulate_schema
@@ -66,16 +69,19 @@ class SimulateView(APIView):
         if issues:
             return validation_problem(django_request, issues)
         inputs, options = serializer.to_engine()
-        outcome = simulate_idempotently(inputs, options, key, django_request.correlation_id)
+        outcome = simulate_idempotently(
+            inputs, options, key, django_request.correlation_id, client_id=request.user.pk
+        )
         response = HttpResponse(outcome.body, content_type=JSON_CONTENT_TYPE)
         response[REPLAY_HEADER] = "true" if outcome.replayed else "false"
         return response
 
 
-class AnalyzeView(APIView):
+class AnalyzeView(AccessLoggedViewMixin, APIView):
     """A what-if batch of named option scenarios over one shared snapshot."""
 
-    permission_classes = [AllowAny]
+    permission_classes = [CanSimulate]
+    throttle_classes = [SimulateThrottle]
     parser_classes: list = []
 
     @schema.analyze_schema
@@ -89,5 +95,7 @@ class AnalyzeView(APIView):
         if not django_request.correlation_id_supplied:
             # The contract prefixes scenario correlation ids with the batch id then; echo it.
             django_request.correlation_id = batch_id
-        body = analyze_and_record(inputs, scenarios, django_request.correlation_id, batch_id)
+        body = analyze_and_record(
+            inputs, scenarios, django_request.correlation_id, batch_id, client_id=request.user.pk
+        )
         return HttpResponse(body, content_type=JSON_CONTENT_TYPE)

@@ -68,3 +68,49 @@ def load_settings():
         return json.loads(proc.stdout)
 
     return _load
+
+
+# --- API clients and keys ---------------------------------------------------
+
+ALL_ROLES = ("simulate", "support")
+_client_numbers = iter(range(1, 1_000_000))
+
+
+@pytest.fixture
+def issue_key(db):
+    """Create an API client with ``roles`` and return its key (the secret, in clear)."""
+    from access_control.clients import create_client
+
+    def _issue(roles=ALL_ROLES, name: str | None = None, expires_days: int | None = None) -> str:
+        name = name or f"test-client-{next(_client_numbers)}"
+        return create_client(name, list(roles), expires_days).key
+
+    return _issue
+
+
+def key_headers(key: str) -> dict[str, str]:
+    return {"Authorization": f"Api-Key {key}"}
+
+
+@pytest.fixture
+def api_key(issue_key) -> str:
+    """A key of a client holding every role."""
+    return issue_key(ALL_ROLES, name="test-all-roles")
+
+
+@pytest.fixture
+def auth_headers(api_key) -> dict[str, str]:
+    return key_headers(api_key)
+
+
+@pytest.fixture
+def client(auth_headers):
+    """Django's test client, authenticated as a client holding every role.
+
+    Replaces pytest-django's ``client`` so that tests of behaviour other than
+    access control need not repeat credentials; access-control tests build
+    their own clients.
+    """
+    from django.test import Client
+
+    return Client(headers=auth_headers)

@@ -94,8 +94,8 @@ class Api:
 
 
 @pytest.fixture
-def api() -> Api:
-    return Api()
+def api(client) -> Api:
+    return Api(client)
 
 
 @pytest.fixture(autouse=True)

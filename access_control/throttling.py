@@ -1,0 +1,88 @@
+"""Per-client fixed-window throttles whose counts every worker process shares.
+
+DRF's own rate throttles keep a list of timestamps in the cache; the default
+local-memory cache would count per worker. Here the count lives in the database:
+one ``INSERT ... ON CONFLICT ... DO UPDATE ... RETURNING`` statement per request
+(PostgreSQL and SQLite alike) both increments and reads it, and one row per
+(scope, client) is reused window after window, so nothing needs cleaning up.
+"""
+from __future__ import annotations
+
+import math
+import time
+
+from django.conf import settings
+from django.db import connection
+from rest_framework.throttling import BaseThrottle
+
+from .models import ApiClient, ThrottleWindow
+
+_PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """``"6000/min"`` -> (6000, 60). The period's first letter counts (s, m, h, d)."""
+    try:
+        count_text, period = rate.strip().split("/")
+        count = int(count_text)
+        seconds = _PERIODS[period.strip()[0].lower()]
+    except (ValueError, KeyError, IndexError):
+        raise ValueError(f"rate {rate!r} is not '<count>/<s|min|hour|day>'") from None
+    if count < 1:
+        raise ValueError(f"rate {rate!r} must allow at least one request")
+    return count, seconds
+
+
+class ClientRateThrottle(BaseThrottle):
+    """Counts the requests of ``request.user`` (an ApiClient) per ``scope``."""
+
+    scope: str = ""
+    rate_setting: str = ""
+
+    def __init__(self) -> None:
+        self.allowed, self.period = parse_rate(getattr(settings, self.rate_setting))
+        self._wait = 0.0
+
+    def allow_request(self, request, view) -> bool:
+        client = request.user
+        if not isinstance(client, ApiClient):
+            return True  # refused by authentication/permissions first
+        now = time.time()
+        window_start = int(now // self.period) * self.period
+        count = _increment(f"{self.scope}:{client.pk}", window_start)
+        if count <= self.allowed:
+            return True
+        self._wait = window_start + self.period - now
+        return False
+
+    def wait(self) -> float:
+        # Whole seconds, at least 1: Retry-After is an integer.
+        return max(1, math.ceil(self._wait))
+
+
+class SimulateThrottle(ClientRateThrottle):
+    scope = "simulate"
+    rate_setting = "DPM_THROTTLE_SIMULATE"
+
+
+class SupportThrottle(ClientRateThrottle):
+    scope = "support"
+    rate_setting = "DPM_THROTTLE_SUPPORT"
+
+
+_TABLE = ThrottleWindow._meta.db_table
+_UPSERT = f"""
+INSERT INTO {_TABLE} (bucket, window_start, count) VALUES (%s, %s, 1)
+ON CONFLICT (bucket) DO UPDATE SET
+    count = CASE WHEN {_TABLE}.window_start = excluded.window_start
+                 THEN {_TABLE}.count + 1 ELSE 1 END,
+    window_start = excluded.window_start
+RETURNING count
+"""
+
+
+def _increment(bucket: str, window_start: int) -> int:
+    """Count one request in ``bucket``'s window starting at ``window_start``."""
+    with connection.cursor() as cursor:
+        cursor.execute(_UPSERT, [bucket, window_start])
+        return cursor.fetchone()[0]

@@ -1,0 +1,76 @@
+"""Project-wide additions to the OpenAPI document (a drf-spectacular postprocessing hook).
+
+Every operation that requires an API key can answer 401, 403 and 429 in the same
+problem-details envelope; they are declared here once rather than on each view.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from access_control.authentication import AUTHENTICATION_REQUIRED, API_KEY_INVALID, KEYWORD
+from access_control.openapi import SECURITY_SCHEME_NAME
+from access_control.permissions import ROLE_REQUIRED
+
+from .problems import PROBLEM_CONTENT_TYPE
+
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+
+
+def _problem_example(status: int, title: str, detail: str, path: str) -> dict[str, Any]:
+    return {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": path,
+        "correlation_id": "corr_0f8e0c6b2f4a4c1e9d3b7a5c1e2f3a4b",
+    }
+
+
+def _response(description: str, example: dict[str, Any], headers: dict[str, Any] | None = None):
+    response: dict[str, Any] = {
+        "description": description,
+        "content": {PROBLEM_CONTENT_TYPE: {"schema": PROBLEM_REF, "examples": {"Example": {"value": example}}}},
+    }
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+def _access_responses(path: str) -> dict[str, Any]:
+    return {
+        "401": _response(
+            "No usable API key: missing, malformed, unknown, expired or revoked. `detail` is one "
+            f"of `{AUTHENTICATION_REQUIRED}`, `DPM_API_KEY_MALFORMED`, `{API_KEY_INVALID}`, "
+            "`DPM_API_KEY_EXPIRED`, `DPM_API_KEY_REVOKED`.",
+            _problem_example(401, "Unauthorized", AUTHENTICATION_REQUIRED, path),
+            {"WWW-Authenticate": {"schema": {"type": "string", "enum": [KEYWORD]},
+                                  "description": "The authentication scheme to use."}},
+        ),
+        "403": _response(
+            f"The key's client lacks the role this operation needs (`{ROLE_REQUIRED}: <roles>`).",
+            _problem_example(403, "Forbidden", f"{ROLE_REQUIRED}: support", path),
+        ),
+        "429": _response(
+            "Too many requests from this client in the current window; retry after `Retry-After` seconds.",
+            _problem_example(429, "Too Many Requests", "Request was throttled. Expected available in 12 seconds.", path),
+            {"Retry-After": {"schema": {"type": "integer", "minimum": 1},
+                             "description": "Seconds until the client's window resets."}},
+        ),
+    }
+
+
+def add_access_control_responses(result: dict[str, Any], generator, request, public) -> dict[str, Any]:
+    """Add the 401/403/429 answers to every operation secured by an API key."""
+    for path, operations in result.get("paths", {}).items():
+        for operation in operations.values():
+            if not isinstance(operation, dict):
+                continue
+            secured = any(SECURITY_SCHEME_NAME in scheme for scheme in operation.get("security", []))
+            if not secured:
+                continue
+            responses = operation.setdefault("responses", {})
+            for status, response in _access_responses(path).items():
+                responses.setdefault(status, response)
+            operation["responses"] = dict(sorted(responses.items()))
+    return result
