@@ -1,4 +1,5 @@
-"""Fixtures of the run-store tests: a repository on a controllable clock and run factories."""
+"""Fixtures of the run-store tests: a repository on a controllable clock, the API
+client that owns the runs, and run factories."""
 from __future__ import annotations
 
 import itertools
@@ -33,6 +34,38 @@ def clock() -> FakeClock:
 @pytest.fixture
 def repo(clock) -> RunRepository:
     return RunRepository(clock=clock, lease_seconds=60)
+
+
+@pytest.fixture
+def owner_issued(db):
+    """The API client whose runs and idempotency keys the tests record, with its key.
+
+    It holds the ``simulate`` role only: it reads its own runs and its own key
+    space, not every client's as support would.
+    """
+    from access_control.clients import create_client
+
+    return create_client("run-owner", ["simulate"])
+
+
+@pytest.fixture
+def owner(owner_issued):
+    """The ApiClient that owns the recorded runs; pass ``owner.pk`` to the repository."""
+    return owner_issued.client
+
+
+@pytest.fixture
+def owner_headers(owner_issued) -> dict[str, str]:
+    """Request headers that authenticate as ``owner``."""
+    return {"Authorization": f"Api-Key {owner_issued.key}"}
+
+
+@pytest.fixture
+def other_owner(db):
+    """A second API client, for tests that need two key spaces."""
+    from access_control.clients import create_client
+
+    return create_client("other-owner", ["simulate"]).client
 
 
 def response_text(run_id: str, correlation_id: str, status: str = "READY") -> str:

@@ -42,17 +42,34 @@ def _in_threads(fn, count: int = THREADS) -> list:
         return list(pool.map(worker, range(count)))
 
 
-def test_exactly_one_of_32_simultaneous_claims_wins():
+def test_exactly_one_of_32_simultaneous_claims_wins(owner):
     repo = RunRepository(lease_seconds=60)
-    outcomes = _in_threads(lambda i: repo.claim("shared-key", HASH))
+    outcomes = _in_threads(lambda i: repo.claim(owner.pk, "shared-key", HASH))
 
     claimed = [o for o in outcomes if isinstance(o, Claimed)]
     assert len(claimed) == 1
     assert all(isinstance(o, InProgress) and o.retry_after >= 1 for o in outcomes if o is not claimed[0])
-    assert IdempotencyRecord.objects.filter(key="shared-key").count() == 1
+    assert IdempotencyRecord.objects.filter(client=owner, key="shared-key").count() == 1
 
 
-def test_32_requests_with_one_key_make_one_run_and_share_its_bytes(make_run):
+def test_one_claim_wins_in_each_clients_key_space(owner, other_owner):
+    """16 threads per client race for one key: the key spaces never interfere."""
+    repo = RunRepository(lease_seconds=60)
+    clients = [owner.pk, other_owner.pk]
+    outcomes = _in_threads(lambda i: (clients[i % 2], repo.claim(clients[i % 2], "shared-key", HASH)))
+
+    for client_id in clients:
+        mine = [o for c, o in outcomes if c == client_id]
+        claimed = [o for o in mine if isinstance(o, Claimed)]
+        assert len(mine) == THREADS // 2
+        assert len(claimed) == 1
+        assert claimed[0].client_id == client_id
+        assert all(isinstance(o, InProgress) and o.retry_after >= 1 for o in mine if o is not claimed[0])
+        assert IdempotencyRecord.objects.filter(client_id=client_id, key="shared-key").count() == 1
+    assert IdempotencyRecord.objects.filter(key="shared-key").count() == 2
+
+
+def test_32_requests_with_one_key_make_one_run_and_share_its_bytes(make_run, owner):
     repo = RunRepository(lease_seconds=60)
     runs = [make_run(request_hash=HASH) for _ in range(THREADS)]
 
@@ -61,7 +78,7 @@ def test_32_requests_with_one_key_make_one_run_and_share_its_bytes(make_run):
         deadline = time.monotonic() + 30
         seen = []
         while time.monotonic() < deadline:
-            outcome = repo.claim("shared-key", HASH)
+            outcome = repo.claim(owner.pk, "shared-key", HASH)
             seen.append(type(outcome).__name__)
             if isinstance(outcome, Claimed):
                 time.sleep(0.2)  # the engine
@@ -77,18 +94,19 @@ def test_32_requests_with_one_key_make_one_run_and_share_its_bytes(make_run):
     assert sum(seen.count("Claimed") for seen, _ in results) == 1
     assert len({body for _, body in results}) == 1
     assert RebalanceRun.objects.count() == 1
-    record = IdempotencyRecord.objects.get(key="shared-key")
+    record = IdempotencyRecord.objects.get(client=owner, key="shared-key")
     assert record.state == IdempotencyState.COMPLETED
     assert record.run.response_body == results[0][1]
+    assert record.run.client_id == owner.pk
 
 
-def test_concurrent_replay_disabled_records_all_runs_and_one_mapping(make_run):
+def test_concurrent_replay_disabled_records_all_runs_and_one_mapping(make_run, owner):
     repo = RunRepository()
     runs = [make_run(request_hash=f"sha256:{i:064x}") for i in range(16)]
-    stored = _in_threads(lambda i: repo.record_simulate_run("shared-key", runs[i]), count=16)
+    stored = _in_threads(lambda i: repo.record_simulate_run(owner.pk, "shared-key", runs[i]), count=16)
 
-    assert RebalanceRun.objects.filter(idempotency_key="shared-key").count() == 16
-    record = IdempotencyRecord.objects.get(key="shared-key")
+    assert RebalanceRun.objects.filter(client=owner, idempotency_key="shared-key").count() == 16
+    record = IdempotencyRecord.objects.get(client=owner, key="shared-key")
     assert record.state == IdempotencyState.COMPLETED
     assert record.run.rebalance_run_id in {s.rebalance_run_id for s in stored}
     assert record.request_hash == record.run.request_hash

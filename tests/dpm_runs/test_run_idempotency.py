@@ -20,161 +20,185 @@ HASH_A = "sha256:" + "a" * 64
 HASH_B = "sha256:" + "b" * 64
 
 
-def test_first_claim_is_an_in_progress_record_with_a_lease(repo, clock):
-    outcome = repo.claim("key-1", HASH_A)
+def test_first_claim_is_an_in_progress_record_with_a_lease(repo, clock, owner):
+    outcome = repo.claim(owner.pk, "key-1", HASH_A)
     assert isinstance(outcome, Claimed)
+    assert outcome.client_id == owner.pk
     assert (outcome.lease_expires_at - clock.now).total_seconds() == 60
-    record = IdempotencyRecord.objects.get(key="key-1")
+    record = IdempotencyRecord.objects.get(client=owner, key="key-1")
     assert record.state == IdempotencyState.IN_PROGRESS
     assert record.run is None
     assert record.request_hash == HASH_A
     assert record.claim_token == outcome.token
     assert (record.lease_expires_at - clock.now).total_seconds() == 60
     # Not yet visible to the support lookup.
-    assert repo.get_idempotency("key-1") is None
+    assert repo.get_idempotency("key-1", client_id=owner.pk) is None
 
 
-def test_complete_then_same_body_replays_the_stored_bytes(repo, make_run, clock):
-    claim = repo.claim("key-1", HASH_A)
+def test_complete_then_same_body_replays_the_stored_bytes(repo, make_run, clock, owner):
+    claim = repo.claim(owner.pk, "key-1", HASH_A)
     new = make_run(request_hash=HASH_A)
     stored = repo.complete(claim, new)
     assert stored.response_body == new.response_body
     assert stored.idempotency_key == "key-1"
 
     clock.advance(3600)
-    replay = repo.claim("key-1", HASH_A)
+    replay = repo.claim(owner.pk, "key-1", HASH_A)
     assert isinstance(replay, Replay)
     assert replay.run == stored
     assert replay.run.response_body.encode() == new.response_body.encode()
     assert replay.run.rebalance_run_id == new.rebalance_run_id
     assert RebalanceRun.objects.count() == 1
 
-    mapping = repo.get_idempotency("key-1")
+    mapping = repo.get_idempotency("key-1", client_id=owner.pk)
     assert mapping.rebalance_run_id == new.rebalance_run_id
     assert mapping.request_hash == HASH_A
     assert mapping.created_at == stored.created_at
 
 
-def test_same_key_different_body_conflicts_in_every_state(repo, make_run):
-    claim = repo.claim("key-1", HASH_A)
-    assert repo.claim("key-1", HASH_B) == Conflict("key-1")
+def test_same_key_different_body_conflicts_in_every_state(repo, make_run, owner):
+    claim = repo.claim(owner.pk, "key-1", HASH_A)
+    assert repo.claim(owner.pk, "key-1", HASH_B) == Conflict("key-1")
     repo.complete(claim, make_run(request_hash=HASH_A))
-    assert repo.claim("key-1", HASH_B) == Conflict("key-1")
-    record = IdempotencyRecord.objects.get(key="key-1")
+    assert repo.claim(owner.pk, "key-1", HASH_B) == Conflict("key-1")
+    record = IdempotencyRecord.objects.get(client=owner, key="key-1")
     assert record.request_hash == HASH_A
     assert RebalanceRun.objects.count() == 1
 
 
-def test_keys_are_exact_and_case_sensitive(repo):
-    assert isinstance(repo.claim("Key", HASH_A), Claimed)
-    assert isinstance(repo.claim("key", HASH_B), Claimed)
-    assert isinstance(repo.claim("", HASH_A), Claimed)  # an empty key is a key (§6 item 1)
+def test_keys_are_exact_and_case_sensitive(repo, owner):
+    assert isinstance(repo.claim(owner.pk, "Key", HASH_A), Claimed)
+    assert isinstance(repo.claim(owner.pk, "key", HASH_B), Claimed)
+    assert isinstance(repo.claim(owner.pk, "", HASH_A), Claimed)  # an empty key is a key (§6 item 1)
 
 
-def test_duplicate_during_the_lease_is_told_when_to_retry(repo, clock):
-    repo.claim("key-1", HASH_A)
+def test_each_client_has_its_own_key_space(repo, make_run, owner, other_owner):
+    mine = repo.claim(owner.pk, "key-1", HASH_A)
+    # The same key is new in another client's key space, whatever the body.
+    theirs = repo.claim(other_owner.pk, "key-1", HASH_B)
+    assert isinstance(mine, Claimed) and mine.client_id == owner.pk
+    assert isinstance(theirs, Claimed) and theirs.client_id == other_owner.pk
+    assert theirs.token != mine.token
+    assert IdempotencyRecord.objects.get(client=owner, key="key-1").request_hash == HASH_A
+    assert IdempotencyRecord.objects.get(client=other_owner, key="key-1").request_hash == HASH_B
+
+    stored = repo.complete(mine, make_run(request_hash=HASH_A))
+    # Completing one client's key neither completes nor frees the other's.
+    assert repo.get_idempotency("key-1", client_id=other_owner.pk) is None
+    assert repo.claim(other_owner.pk, "key-1", HASH_B) == InProgress("key-1", retry_after=60)
+    assert repo.claim(other_owner.pk, "key-1", HASH_A) == Conflict("key-1")
+    replay = repo.claim(owner.pk, "key-1", HASH_A)
+    assert isinstance(replay, Replay) and replay.run == stored
+    # Releasing the other client's claim leaves this client's mapping alone.
+    assert repo.release(theirs) is True
+    assert repo.get_idempotency("key-1", client_id=owner.pk).rebalance_run_id == stored.rebalance_run_id
+    assert list(IdempotencyRecord.objects.filter(key="key-1").values_list("client_id", flat=True)) == [owner.pk]
+
+
+def test_duplicate_during_the_lease_is_told_when_to_retry(repo, clock, owner):
+    repo.claim(owner.pk, "key-1", HASH_A)
     clock.advance(15.2)
-    outcome = repo.claim("key-1", HASH_A)
+    outcome = repo.claim(owner.pk, "key-1", HASH_A)
     assert outcome == InProgress("key-1", retry_after=45)
     clock.advance(44.5)
-    assert repo.claim("key-1", HASH_A) == InProgress("key-1", retry_after=1)
+    assert repo.claim(owner.pk, "key-1", HASH_A) == InProgress("key-1", retry_after=1)
 
 
-def test_expired_lease_is_taken_over(repo, make_run, clock):
-    first = repo.claim("key-1", HASH_A)
+def test_expired_lease_is_taken_over(repo, make_run, clock, owner):
+    first = repo.claim(owner.pk, "key-1", HASH_A)
     clock.advance(61)
-    second = repo.claim("key-1", HASH_A)
+    second = repo.claim(owner.pk, "key-1", HASH_A)
     assert isinstance(second, Claimed)
     assert second.token != first.token
     assert (second.lease_expires_at - clock.now).total_seconds() == 60
 
     # The presumed-dead first holder cannot release the new holder's claim.
     assert repo.release(first) is False
-    assert IdempotencyRecord.objects.get(key="key-1").claim_token == second.token
+    assert IdempotencyRecord.objects.get(client=owner, key="key-1").claim_token == second.token
     stored = repo.complete(second, make_run(request_hash=HASH_A))
-    assert repo.get_idempotency("key-1").rebalance_run_id == stored.rebalance_run_id
+    assert repo.get_idempotency("key-1", client_id=owner.pk).rebalance_run_id == stored.rebalance_run_id
 
 
-def test_late_finisher_after_take_over_gets_the_winning_run(repo, make_run, clock):
-    slow = repo.claim("key-1", HASH_A)
+def test_late_finisher_after_take_over_gets_the_winning_run(repo, make_run, clock, owner):
+    slow = repo.claim(owner.pk, "key-1", HASH_A)
     clock.advance(61)
-    fast = repo.claim("key-1", HASH_A)
+    fast = repo.claim(owner.pk, "key-1", HASH_A)
     winner = repo.complete(fast, make_run(request_hash=HASH_A))
 
     late = make_run(request_hash=HASH_A)
     answer = repo.complete(slow, late)
     assert answer == winner
-    assert repo.get_run(late.rebalance_run_id) is None
+    assert repo.get_run(late.rebalance_run_id, client_id=owner.pk) is None
     assert RebalanceRun.objects.count() == 1
 
 
-def test_release_frees_the_key(repo, make_run):
-    claim = repo.claim("key-1", HASH_A)
+def test_release_frees_the_key(repo, make_run, owner):
+    claim = repo.claim(owner.pk, "key-1", HASH_A)
     assert repo.release(claim) is True
-    assert not IdempotencyRecord.objects.filter(key="key-1").exists()
+    assert not IdempotencyRecord.objects.filter(client=owner, key="key-1").exists()
     assert repo.release(claim) is False
     # A released key is new again, even for a different body.
-    again = repo.claim("key-1", HASH_B)
+    again = repo.claim(owner.pk, "key-1", HASH_B)
     assert isinstance(again, Claimed)
 
 
-def test_release_never_removes_a_completed_mapping(repo, make_run):
-    claim = repo.claim("key-1", HASH_A)
+def test_release_never_removes_a_completed_mapping(repo, make_run, owner):
+    claim = repo.claim(owner.pk, "key-1", HASH_A)
     repo.complete(claim, make_run(request_hash=HASH_A))
     assert repo.release(claim) is False
-    assert repo.get_idempotency("key-1") is not None
+    assert repo.get_idempotency("key-1", client_id=owner.pk) is not None
 
 
-def test_complete_checks_the_hash(repo, make_run):
-    claim = repo.claim("key-1", HASH_A)
+def test_complete_checks_the_hash(repo, make_run, owner):
+    claim = repo.claim(owner.pk, "key-1", HASH_A)
     with pytest.raises(ValueError, match="request hash"):
         repo.complete(claim, make_run(request_hash=HASH_B))
 
 
-def test_run_id_collision_on_complete_leaves_the_claim_in_progress(repo, make_run):
-    repo.record_analyze_run(make_run(run_id="rr_0000abcd"), batch_run_id="b")
-    claim = repo.claim("key-1", HASH_A)
+def test_run_id_collision_on_complete_leaves_the_claim_in_progress(repo, make_run, owner):
+    repo.record_analyze_run(owner.pk, make_run(run_id="rr_0000abcd"), batch_run_id="b")
+    claim = repo.claim(owner.pk, "key-1", HASH_A)
     with pytest.raises(RunIdCollision):
         repo.complete(claim, make_run(run_id="rr_0000abcd", request_hash=HASH_A))
-    record = IdempotencyRecord.objects.get(key="key-1")
+    record = IdempotencyRecord.objects.get(client=owner, key="key-1")
     assert record.state == IdempotencyState.IN_PROGRESS
     # The caller may retry with a fresh run id.
     stored = repo.complete(claim, make_run(run_id="rr_0000abce", request_hash=HASH_A))
-    assert repo.get_idempotency("key-1").rebalance_run_id == stored.rebalance_run_id
+    assert repo.get_idempotency("key-1", client_id=owner.pk).rebalance_run_id == stored.rebalance_run_id
 
 
-def test_mapping_survives_a_new_repository_and_connection(repo, make_run):
-    claim = repo.claim("key-1", HASH_A)
+def test_mapping_survives_a_new_repository_and_connection(repo, make_run, owner):
+    claim = repo.claim(owner.pk, "key-1", HASH_A)
     stored = repo.complete(claim, make_run(request_hash=HASH_A))
     # Nothing lives in process memory: another instance, as in another worker,
     # reads the same answer from the database.
     other = RunRepository()
-    replay = other.claim("key-1", HASH_A)
+    replay = other.claim(owner.pk, "key-1", HASH_A)
     assert isinstance(replay, Replay) and replay.run == stored
 
 
 # --- replay disabled -------------------------------------------------------
 
 
-def test_replay_disabled_records_every_execution_and_repoints_the_key(repo, make_run, clock):
-    first = repo.record_simulate_run("key-1", make_run(request_hash=HASH_A))
+def test_replay_disabled_records_every_execution_and_repoints_the_key(repo, make_run, clock, owner):
+    first = repo.record_simulate_run(owner.pk, "key-1", make_run(request_hash=HASH_A))
     clock.advance(1)
-    second = repo.record_simulate_run("key-1", make_run(request_hash=HASH_B))  # no 409
-    assert RebalanceRun.objects.filter(idempotency_key="key-1").count() == 2
-    mapping = repo.get_idempotency("key-1")
+    second = repo.record_simulate_run(owner.pk, "key-1", make_run(request_hash=HASH_B))  # no 409
+    assert RebalanceRun.objects.filter(client=owner, idempotency_key="key-1").count() == 2
+    mapping = repo.get_idempotency("key-1", client_id=owner.pk)
     assert mapping.rebalance_run_id == second.rebalance_run_id
     assert mapping.request_hash == HASH_B
     assert mapping.created_at == second.created_at
     assert first.rebalance_run_id != second.rebalance_run_id
 
     # Replay switched back on: the mapping now stands for HASH_B.
-    assert isinstance(repo.claim("key-1", HASH_B), Replay)
-    assert repo.claim("key-1", HASH_A) == Conflict("key-1")
+    assert isinstance(repo.claim(owner.pk, "key-1", HASH_B), Replay)
+    assert repo.claim(owner.pk, "key-1", HASH_A) == Conflict("key-1")
 
 
-def test_replay_disabled_run_overrides_an_in_progress_claim(repo, make_run):
-    claim = repo.claim("key-1", HASH_A)
-    direct = repo.record_simulate_run("key-1", make_run(request_hash=HASH_A))
+def test_replay_disabled_run_overrides_an_in_progress_claim(repo, make_run, owner):
+    claim = repo.claim(owner.pk, "key-1", HASH_A)
+    direct = repo.record_simulate_run(owner.pk, "key-1", make_run(request_hash=HASH_A))
     # The claimant finishing afterwards answers with the run the key maps to.
     assert repo.complete(claim, make_run(request_hash=HASH_A)) == direct
     assert RebalanceRun.objects.count() == 1
@@ -188,7 +212,7 @@ class Boom(Exception):
 
 
 def _fail_after_run_insert(monkeypatch):
-    def explode(self, key, record, row):
+    def explode(self, client_id, key, record, row):
         assert RebalanceRun.objects.using(self.using).filter(pk=row.pk).exists()
         raise Boom
 
@@ -196,31 +220,31 @@ def _fail_after_run_insert(monkeypatch):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_failed_complete_writes_neither_run_nor_mapping(repo, make_run, monkeypatch):
-    claim = repo.claim("key-1", HASH_A)
+def test_failed_complete_writes_neither_run_nor_mapping(repo, make_run, monkeypatch, owner):
+    claim = repo.claim(owner.pk, "key-1", HASH_A)
     _fail_after_run_insert(monkeypatch)
     new = make_run(request_hash=HASH_A)
     with pytest.raises(Boom):
         repo.complete(claim, new)
     assert not connection.in_atomic_block
     assert not RebalanceRun.objects.exists()
-    record = IdempotencyRecord.objects.get(key="key-1")
+    record = IdempotencyRecord.objects.get(client=owner, key="key-1")
     assert record.state == IdempotencyState.IN_PROGRESS and record.run is None
 
 
 @pytest.mark.django_db(transaction=True)
-def test_failed_replay_disabled_record_writes_neither_row(repo, make_run, monkeypatch):
+def test_failed_replay_disabled_record_writes_neither_row(repo, make_run, monkeypatch, owner):
     _fail_after_run_insert(monkeypatch)
     with pytest.raises(Boom):
-        repo.record_simulate_run("key-1", make_run(request_hash=HASH_A))
+        repo.record_simulate_run(owner.pk, "key-1", make_run(request_hash=HASH_A))
     assert not RebalanceRun.objects.exists()
     assert not IdempotencyRecord.objects.exists()
 
 
 @pytest.mark.django_db(transaction=True)
-def test_claim_is_committed_on_return(repo):
-    repo.claim("key-1", HASH_A)
+def test_claim_is_committed_on_return(repo, owner):
+    repo.claim(owner.pk, "key-1", HASH_A)
     assert not connection.in_atomic_block
     # Visible from a fresh connection, i.e. to every other process.
     connection.close()
-    assert IdempotencyRecord.objects.filter(key="key-1").exists()
+    assert IdempotencyRecord.objects.filter(client=owner, key="key-1").exists()
