@@ -25,14 +25,14 @@ class TtyStream(io.StringIO):
 
 
 @pytest.fixture
-def runs(repo, make_run, clock):
+def runs(repo, make_run, clock, owner):
     """Three simulate/analyze runs a day apart (2026-11-28, -29, -30)."""
     stored = []
-    stored.append(repo.record_simulate_run("key-1", make_run(portfolio_id="pf_a", status="READY", correlation_id="c1")))
+    stored.append(repo.record_simulate_run(owner.pk, "key-1", make_run(portfolio_id="pf_a", status="READY", correlation_id="c1")))
     clock.advance(86400)
-    stored.append(repo.record_analyze_run(make_run(portfolio_id="pf_b", status="BLOCKED", correlation_id="c2:s"), batch_run_id="batch_1"))
+    stored.append(repo.record_analyze_run(owner.pk, make_run(portfolio_id="pf_b", status="BLOCKED", correlation_id="c2:s"), batch_run_id="batch_1"))
     clock.advance(86400)
-    stored.append(repo.record_simulate_run("key-3", make_run(portfolio_id="pf_a", status="PENDING_REVIEW", correlation_id="c1")))
+    stored.append(repo.record_simulate_run(owner.pk, "key-3", make_run(portfolio_id="pf_a", status="PENDING_REVIEW", correlation_id="c1")))
     return stored
 
 
@@ -53,9 +53,9 @@ def test_jsonl_to_stdout_is_one_lookup_response_per_line(runs):
     assert "exported 3 runs" in err
 
 
-def test_jsonl_line_stays_one_line_for_a_pretty_printed_body(repo, make_run):
+def test_jsonl_line_stays_one_line_for_a_pretty_printed_body(repo, make_run, owner):
     body = json.dumps({"rebalance_run_id": "rr_pretty", "status": "READY", "x": [1, 2]}, indent=2)
-    repo.record_analyze_run(make_run(run_id="rr_pretty", response_body=body), batch_run_id="b")
+    repo.record_analyze_run(owner.pk, make_run(run_id="rr_pretty", response_body=body), batch_run_id="b")
     out, _ = export()
     assert len(out.splitlines()) == 1
     assert json.loads(out)["result"] == json.loads(body)

@@ -15,15 +15,19 @@ HASH = "sha256:594f6d575544ad2bea108779e626034f67064d36a0c474d72d333d51d1461634"
 
 
 @pytest.fixture
-def api():
-    return APIClient()
+def api(owner_headers):
+    """Authenticated as ``owner``, the client that records the runs of these tests:
+    a simulate client reading its own runs and its own idempotency keys."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=owner_headers["Authorization"])
+    return client
 
 
 @pytest.fixture
-def simulate_run(repo, make_run):
+def simulate_run(repo, make_run, owner):
     """A simulate run recorded under key spec-idem-001, as in §8.3/§8.5."""
     new = make_run(run_id="rr_c24203fb", correlation_id="corr-spec-001", request_hash=HASH, portfolio_id="pf_spec_001")
-    claim = repo.claim("spec-idem-001", HASH)
+    claim = repo.claim(owner.pk, "spec-idem-001", HASH)
     return repo.complete(claim, new)
 
 
@@ -59,18 +63,18 @@ def test_run_lookup_splices_the_stored_result_verbatim(api, simulate_run):
     ]
 
 
-def test_analyze_run_lookup_has_a_null_key(api, repo, make_run):
+def test_analyze_run_lookup_has_a_null_key(api, repo, make_run, owner):
     new = make_run(correlation_id="corr-spec-batch:cap_half", request_hash="batch_4f8d5976:cap_half")
-    repo.record_analyze_run(new, batch_run_id="batch_4f8d5976")
+    repo.record_analyze_run(owner.pk, new, batch_run_id="batch_4f8d5976")
     body = api.get("/rebalance/runs/by-correlation/corr-spec-batch:cap_half").json()
     assert body["idempotency_key"] is None
     assert body["request_hash"] == "batch_4f8d5976:cap_half"
     assert body["result"]["rebalance_run_id"] == new.rebalance_run_id
 
 
-def test_created_at_omits_a_zero_fraction(api, clock, make_run):
+def test_created_at_omits_a_zero_fraction(api, clock, make_run, owner):
     clock.now = datetime(2026, 2, 20, 12, 0, 0, tzinfo=UTC)
-    RunRepository(clock=clock).record_analyze_run(make_run(run_id="rr_00000001"), batch_run_id="b")
+    RunRepository(clock=clock).record_analyze_run(owner.pk, make_run(run_id="rr_00000001"), batch_run_id="b")
     assert api.get("/rebalance/runs/rr_00000001").json()["created_at"] == "2026-02-20T12:00:00+00:00"
 
 
@@ -79,11 +83,11 @@ def test_unknown_and_differently_cased_run_ids_are_not_found(api, simulate_run):
     assert _detail(api.get("/rebalance/runs/RR_C24203FB")) == "DPM_RUN_NOT_FOUND"
 
 
-def test_by_correlation_returns_the_latest_run(api, repo, make_run, clock):
-    repo.record_analyze_run(make_run(run_id="rr_00000001", correlation_id="c_none"), batch_run_id="b")
+def test_by_correlation_returns_the_latest_run(api, repo, make_run, clock, owner):
+    repo.record_analyze_run(owner.pk, make_run(run_id="rr_00000001", correlation_id="c_none"), batch_run_id="b")
     clock.advance(1)
-    repo.record_analyze_run(make_run(run_id="rr_00000002", correlation_id="c_none"), batch_run_id="b")
-    repo.record_analyze_run(make_run(run_id="rr_00000003", correlation_id="c_none"), batch_run_id="b")  # same time
+    repo.record_analyze_run(owner.pk, make_run(run_id="rr_00000002", correlation_id="c_none"), batch_run_id="b")
+    repo.record_analyze_run(owner.pk, make_run(run_id="rr_00000003", correlation_id="c_none"), batch_run_id="b")  # same time
     body = api.get("/rebalance/runs/by-correlation/c_none").json()
     assert body["rebalance_run_id"] == "rr_00000003"
     assert body["result"]["rebalance_run_id"] == "rr_00000003"
@@ -103,14 +107,14 @@ def test_idempotency_lookup(api, simulate_run):
     ).encode()
 
 
-def test_idempotency_lookup_misses(api, repo):
+def test_idempotency_lookup_misses(api, repo, owner):
     assert _detail(api.get("/rebalance/runs/idempotency/idem-unknown")) == "DPM_IDEMPOTENCY_KEY_NOT_FOUND"
-    repo.claim("in-flight", HASH)  # claimed, never completed
+    repo.claim(owner.pk, "in-flight", HASH)  # claimed, never completed
     assert _detail(api.get("/rebalance/runs/idempotency/in-flight")) == "DPM_IDEMPOTENCY_KEY_NOT_FOUND"
 
 
-def test_percent_encoded_key(api, repo, make_run):
-    repo.record_simulate_run("a b", make_run(request_hash=HASH))
+def test_percent_encoded_key(api, repo, make_run, owner):
+    repo.record_simulate_run(owner.pk, "a b", make_run(request_hash=HASH))
     assert api.get("/rebalance/runs/idempotency/a%20b").json()["idempotency_key"] == "a b"
 
 
