@@ -32,7 +32,11 @@ class AccessLoggedViewMixin:
                 outcome=status,
             )
         elif status != 429:
-            self.audit_read(request, response)
+            try:
+                self.audit_read(request, response)
+            except Exception as exc:
+                # Fail closed: a read that cannot be logged is not served.
+                response = super().finalize_response(request, self.handle_exception(exc), *args, **kwargs)
         return response
 
     def actor(self, request) -> str:

@@ -9,6 +9,9 @@ from pathlib import Path
 
 import environ
 
+from django.core.exceptions import ImproperlyConfigured
+
+from access_control.rates import parse_rate
 from lotus_manage.env_flags import env_flag
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -228,6 +231,8 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"correlation_id": {"()": "lotus_manage.middleware.CorrelationIdLogFilter"}},
+    # (CorrelationIdLogFilter also escapes control characters in client-supplied
+    # values, so that a portfolio id with CR/LF cannot forge a log line.)
     "formatters": {
         "line": {
             "format": "%(asctime)s %(levelname)s %(name)s correlation_id=%(correlation_id)s %(message)s",
@@ -240,6 +245,8 @@ LOGGING = {
     "loggers": {
         # Django logs 4xx/5xx responses itself; ours already explain them in the body.
         "django.request": {"level": "ERROR"},
+        # django-axes announces its version at every start-up.
+        "axes.apps": {"level": "WARNING"},
     },
 }
 
@@ -254,6 +261,11 @@ DPM_IDEMPOTENCY_REPLAY_ENABLED = env_flag("DPM_IDEMPOTENCY_REPLAY_ENABLED", defa
 # them: simulate/analyze, and reads of stored runs. "<count>/<s|min|hour|day>".
 DPM_THROTTLE_SIMULATE = env.str("DPM_THROTTLE_SIMULATE", default="30000/min")
 DPM_THROTTLE_SUPPORT = env.str("DPM_THROTTLE_SUPPORT", default="6000/min")
+for _name in ("DPM_THROTTLE_SIMULATE", "DPM_THROTTLE_SUPPORT"):
+    try:
+        parse_rate(globals()[_name])
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{_name}: {exc}") from None
 
 # Idempotency claim lease (docs/idempotency.md): how long an in-flight claim blocks its
 # key before another worker may take over a key whose first worker died.

@@ -4,14 +4,15 @@ from __future__ import annotations
 import csv
 import os
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from access_control import audit
 from dpm_runs.models import RunStatus
 from dpm_runs.rendering import format_timestamp, run_lookup_json_line
 from dpm_runs.repository import DEFAULT_CHUNK_SIZE, RunFilters, RunRepository
+from lotus_manage.command_io import Sink, parse_bound, spreadsheet_safe
 
 CSV_COLUMNS = (
     "rebalance_run_id",
@@ -35,7 +36,10 @@ Formats:
                    rebalance_run_id, correlation_id, request_hash,
                    idempotency_key, portfolio_id, status, batch_run_id,
                    created_at. Absent values (idempotency_key of analyze runs,
-                   batch_run_id of simulate runs) are empty cells.
+                   batch_run_id of simulate runs) are empty cells. A cell
+                   that starts with =, +, -, @, a tab or a carriage return
+                   gets a leading apostrophe, so that a spreadsheet shows it
+                   as text instead of running it as a formula.
 
 --since is inclusive and --until exclusive. Both take an ISO date (midnight
 UTC, e.g. 2026-11-01) or an ISO datetime (e.g. 2026-11-01T09:30:00+01:00; UTC
@@ -46,36 +50,10 @@ number of runs (a chunk of results can reach chunk-size x 5 MB in jsonl). When
 writing to a file while standard error is a terminal, a progress bar is shown
 (tqdm if installed, otherwise a counter). A file is written under a temporary
 name and renamed when complete, so a failed export leaves no partial file.
+
+Every export is recorded in the access log (actor cli:<user>, its filters and
+the number of runs written).
 """
-
-
-def parse_bound(option: str, raw: str) -> datetime:
-    """An aware UTC datetime from an ISO date or datetime, or CommandError."""
-    try:
-        # A bare date parses as its midnight.
-        value = datetime.fromisoformat(raw.strip())
-    except ValueError:
-        raise CommandError(
-            f"{option}: {raw!r} is not an ISO date (YYYY-MM-DD) or datetime (YYYY-MM-DDTHH:MM[:SS][+HH:MM])"
-        ) from None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
-
-
-class _Sink:
-    """A writable text stream over a management command OutputWrapper, without
-    the wrapper's automatic line endings."""
-
-    def __init__(self, wrapper) -> None:
-        self._wrapper = wrapper
-
-    def write(self, text: str) -> int:
-        self._wrapper.write(text, ending="")
-        return len(text)
-
-    def flush(self) -> None:
-        self._wrapper.flush()
 
 
 class _CounterProgress:
@@ -131,6 +109,18 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         filters = self._filters(options)
+        query = _describe(options)
+        try:
+            written = self._export(filters, options)
+        except BaseException:
+            audit.record(actor=audit.cli_actor(), action=audit.EXPORT_RUNS, target=query, outcome=1)
+            raise
+        audit.record(
+            actor=audit.cli_actor(), action=audit.EXPORT_RUNS, target=f"{query} rows={written}", outcome=0
+        )
+
+    def _export(self, filters: RunFilters, options) -> int:
+        """Write the export; returns the number of runs written."""
         chunk_size = options["chunk_size"]
         if chunk_size < 1:
             raise CommandError("--chunk-size must be at least 1")
@@ -139,16 +129,16 @@ class Command(BaseCommand):
         repository = RunRepository()
 
         if not to_file:
-            written = self._write(repository, filters, options["format"], chunk_size, _Sink(self.stdout), None)
+            written = self._write(repository, filters, options["format"], chunk_size, Sink(self.stdout), None)
             self.stderr.write(f"exported {written} runs")
-            return
+            return written
 
         target = Path(output)
         if not target.parent.is_dir():
             raise CommandError(f"--output: directory {str(target.parent)!r} does not exist")
         progress = None
         if self.stderr.isatty():
-            progress = _progress(_Sink(self.stderr), repository.count_runs(filters))
+            progress = _progress(Sink(self.stderr), repository.count_runs(filters))
         partial = target.with_name(target.name + ".part")
         try:
             with open(partial, "w", encoding="utf-8", newline="") as stream:
@@ -161,6 +151,7 @@ class Command(BaseCommand):
             if progress is not None:
                 progress.close()
         self.stderr.write(f"exported {written} runs to {target}")
+        return written
 
     def _filters(self, options) -> RunFilters:
         since = parse_bound("--since", options["since"]) if options["since"] else None
@@ -182,18 +173,17 @@ class Command(BaseCommand):
             writer = csv.writer(stream)
             writer.writerow(CSV_COLUMNS)
             for run in repository.iter_run_summaries(filters, chunk_size=chunk_size):
-                writer.writerow(
-                    [
-                        run.rebalance_run_id,
-                        run.correlation_id,
-                        run.request_hash,
-                        run.idempotency_key or "",
-                        run.portfolio_id,
-                        run.status,
-                        run.batch_run_id or "",
-                        format_timestamp(run.created_at),
-                    ]
+                cells = (
+                    run.rebalance_run_id,
+                    run.correlation_id,
+                    run.request_hash,
+                    run.idempotency_key or "",
+                    run.portfolio_id,
+                    run.status,
+                    run.batch_run_id or "",
+                    format_timestamp(run.created_at),
                 )
+                writer.writerow([spreadsheet_safe(cell) for cell in cells])
                 written += 1
                 if progress is not None:
                     progress.update(1)
@@ -205,3 +195,11 @@ class Command(BaseCommand):
                 if progress is not None:
                     progress.update(1)
         return written
+
+
+_QUERY_OPTIONS = ("format", "since", "until", "portfolio", "status", "correlation_id", "output")
+
+
+def _describe(options) -> str:
+    """The export's options as ``name=value`` pairs, for the access log."""
+    return " ".join(f"{name}={options[name]}" for name in _QUERY_OPTIONS if options.get(name) is not None)
