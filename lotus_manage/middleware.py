@@ -64,9 +64,32 @@ class CorrelationIdMiddleware:
         return response
 
 
+# Control characters (CR and LF above all) and Unicode line separators.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+
+
+def escape_control_characters(text: str) -> str:
+    """``text`` with control characters spelled as escapes (``\\n``, ``\\x1b``, ...)."""
+    return _CONTROL_CHARACTERS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def _escaped(value):
+    return escape_control_characters(value) if isinstance(value, str) else value
+
+
 class CorrelationIdLogFilter(logging.Filter):
-    """Adds ``correlation_id`` to every log record (``-`` outside a request)."""
+    """Adds ``correlation_id`` to every log record (``-`` outside a request), and
+    escapes control characters in the record's arguments.
+
+    Arguments carry client-supplied values (portfolio ids, keys); a CR/LF in one
+    would otherwise start a forged log line. The message template is ours and
+    tracebacks keep their line breaks.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.correlation_id = current_correlation_id.get()
+        if isinstance(record.args, tuple):
+            record.args = tuple(_escaped(arg) for arg in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {name: _escaped(arg) for name, arg in record.args.items()}
         return True
