@@ -7,7 +7,7 @@ tables"):
 * no full-table COUNT(*): ``show_full_result_count`` is off and the paginator
   counts at most ``CappedCountPaginator.max_count`` rows;
 * a search is one exact, case-sensitive value matched against indexed id
-  columns (see ``ReadOnlyAdmin.get_search_results``). Django's own search
+  columns (see ``access_control.admin.ReadOnlyAdmin``). Django's own search
   would split the term at spaces (keys may contain them), and its ``=``
   prefix means ``iexact``, i.e. ``UPPER(col) = UPPER(term)`` on PostgreSQL,
   which no b-tree index serves;
@@ -16,36 +16,28 @@ tables"):
 
 Support staff get Django's "view" permission; nobody can add, change or delete
 here, and there are no bulk actions.
+
+Every changelist view, search and change view writes one access event
+(``admin:<username>``; see ``access_control.admin.AccessLoggedAdminMixin``):
+runs hold clients' portfolios.
+
+Each run and idempotency record shows its owning API client. The client
+filter lists the clients (a small table); filtering by one uses the indexes
+that lead with the client column.
 """
 from __future__ import annotations
 
 import json
 
 from django.contrib import admin
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.urls import reverse
-from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
+# CappedCountPaginator is re-exported: the paginator of this admin.
+from access_control.admin import AccessLoggedAdminMixin, CappedCountPaginator, ReadOnlyAdmin  # noqa: F401
+
 from .models import IdempotencyRecord, RebalanceRun
-
-
-class CappedCountPaginator(Paginator):
-    """A paginator whose count stops at ``max_count`` rows.
-
-    An exact COUNT(*) on a million-row table (or a large filtered part of it)
-    reads every matching row on each page view. Counting a LIMITed subquery
-    costs at most ``max_count`` index entries. Past the cap the changelist
-    shows ``max_count`` results and the pages up to it; narrower filters or a
-    search reach the rest.
-    """
-
-    max_count = 10_000
-
-    @cached_property
-    def count(self) -> int:
-        return self.object_list[: self.max_count].count()
 
 
 def _pretty_json(value) -> str:
@@ -62,64 +54,18 @@ def _admin_link(obj, text: str) -> str:
     return format_html('<a href="{}">{}</a>', _change_url(obj), text)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """No add, change, delete or bulk actions; only the view permission applies."""
-
-    actions = None
-    paginator = CappedCountPaginator
-    show_full_result_count = False
-    list_per_page = 50
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    # Columns compared with ``=`` to the whole search term, OR-ed together.
-    exact_search_fields: tuple[str, ...] = ()
-
-    def get_search_fields(self, request):
-        # Non-empty so the changelist shows its search box.
-        return self.exact_search_fields
-
-    def search_condition(self, term: str) -> Q:
-        condition = Q()
-        for name in self.exact_search_fields:
-            condition |= Q(**{name: term})
-        return condition
-
-    def get_search_results(self, request, queryset, search_term):
-        """Rows where any of ``exact_search_fields`` equals the whole term.
-
-        Each column has an index whose leading column it is, so PostgreSQL
-        answers the OR with a BitmapOr of index scans.
-        """
-        term = search_term.strip()
-        if not term:
-            return queryset, False
-        return queryset.filter(self.search_condition(term)), False
-
-    @staticmethod
-    def is_changelist(request) -> bool:
-        match = getattr(request, "resolver_match", None)
-        return bool(match and match.url_name and match.url_name.endswith("_changelist"))
-
-
 @admin.register(RebalanceRun)
-class RebalanceRunAdmin(ReadOnlyAdmin):
+class RebalanceRunAdmin(AccessLoggedAdminMixin, ReadOnlyAdmin):
     list_display = (
         "rebalance_run_id",
+        "client_name",
         "portfolio_id",
         "status",
         "correlation_id",
         "idempotency_key",
         "created_at",
     )
-    list_filter = ("status", ("created_at", admin.DateFieldListFilter))
+    list_filter = ("status", "client", ("created_at", admin.DateFieldListFilter))
     exact_search_fields = (
         "rebalance_run_id",
         "correlation_id",
@@ -136,6 +82,7 @@ class RebalanceRunAdmin(ReadOnlyAdmin):
     ordering = ("-created_at", "-id")
     fields = (
         "rebalance_run_id",
+        "client",
         "status",
         "portfolio_id",
         "correlation_id",
@@ -153,7 +100,7 @@ class RebalanceRunAdmin(ReadOnlyAdmin):
         qs = super().get_queryset(request)
         if self.is_changelist(request):
             # Results are 20 KB-5 MB each: never fetch them for a list.
-            qs = qs.only(
+            qs = qs.select_related("client").only(
                 "id",
                 "rebalance_run_id",
                 "portfolio_id",
@@ -161,8 +108,18 @@ class RebalanceRunAdmin(ReadOnlyAdmin):
                 "correlation_id",
                 "idempotency_key",
                 "created_at",
+                "client__id",
+                "client__name",
             )
         return qs
+
+    def audit_target(self, obj: RebalanceRun) -> str:
+        return obj.rebalance_run_id
+
+    # Not sortable: ordering by the client's name would sort the whole table.
+    @admin.display(description="client")
+    def client_name(self, obj: RebalanceRun) -> str:
+        return obj.client.name
 
     @admin.display(description="result")
     def result_json(self, obj: RebalanceRun) -> str:
@@ -185,9 +142,9 @@ class RebalanceRunAdmin(ReadOnlyAdmin):
 
 
 @admin.register(IdempotencyRecord)
-class IdempotencyRecordAdmin(ReadOnlyAdmin):
-    list_display = ("key", "state", "run_link", "request_hash", "created_at", "updated_at")
-    list_filter = ("state", ("updated_at", admin.DateFieldListFilter))
+class IdempotencyRecordAdmin(AccessLoggedAdminMixin, ReadOnlyAdmin):
+    list_display = ("key", "client_name", "state", "run_link", "request_hash", "created_at", "updated_at")
+    list_filter = ("state", "client", ("updated_at", admin.DateFieldListFilter))
     exact_search_fields = ("key", "request_hash")
     search_help_text = "Exact, case-sensitive match on key, request hash or run id."
 
@@ -199,9 +156,11 @@ class IdempotencyRecordAdmin(ReadOnlyAdmin):
         if run_pks:
             condition |= Q(run_id=run_pks[0])
         return condition
+
     ordering = ("-updated_at", "-id")
     fields = (
         "key",
+        "client",
         "state",
         "request_hash",
         "run_link",
@@ -212,11 +171,11 @@ class IdempotencyRecordAdmin(ReadOnlyAdmin):
     readonly_fields = fields
 
     def get_queryset(self, request):
-        # Join the run for its id only, never its JSON columns.
+        # Join the run for its id only, never its JSON columns; the client for its name.
         return (
             super()
             .get_queryset(request)
-            .select_related("run")
+            .select_related("run", "client")
             .only(
                 "id",
                 "key",
@@ -228,8 +187,18 @@ class IdempotencyRecordAdmin(ReadOnlyAdmin):
                 "run",
                 "run__id",
                 "run__rebalance_run_id",
+                "client",
+                "client__id",
+                "client__name",
             )
         )
+
+    def audit_target(self, obj: IdempotencyRecord) -> str:
+        return obj.key
+
+    @admin.display(description="client")
+    def client_name(self, obj: IdempotencyRecord) -> str:
+        return obj.client.name
 
     @admin.display(description="run")
     def run_link(self, obj: IdempotencyRecord) -> str:

@@ -1,4 +1,4 @@
-"""Read-only admin of runs and idempotency records."""
+"""Read-only admin of runs and idempotency records, and the access events its views write."""
 from __future__ import annotations
 
 import re
@@ -8,6 +8,7 @@ from django.contrib.auth.models import Permission, User
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from access_control.models import AccessEvent, ApiClient
 from dpm_runs.admin import CappedCountPaginator
 from dpm_runs.models import IdempotencyRecord, RebalanceRun
 
@@ -19,15 +20,23 @@ RECORDS = "/admin/dpm_runs/idempotencyrecord/"
 
 
 @pytest.fixture
-def recorded(repo, make_run):
+def run_owner(db) -> ApiClient:
+    """The API client owning the runs of these tests."""
+    return ApiClient.objects.create(name="admin-run-owner", roles=["simulate"])
+
+
+@pytest.fixture
+def recorded(repo, make_run, run_owner):
     body = (
         '{"rebalance_run_id":"rr_adm00001","correlation_id":"corr-adm","status":"BLOCKED",'
         '"note":"<script>alert(1)</script>"}'
     )
     run = repo.record_simulate_run(
-        "key-adm", make_run(run_id="rr_adm00001", correlation_id="corr-adm", status="BLOCKED", request_hash=HASH, response_body=body)
+        run_owner.pk, "key-adm", make_run(run_id="rr_adm00001", correlation_id="corr-adm", status="BLOCKED", request_hash=HASH, response_body=body)
     )
-    repo.record_analyze_run(make_run(run_id="rr_adm00002", correlation_id="corr-other"), batch_run_id="batch_adm")
+    repo.record_analyze_run(
+        run_owner.pk, make_run(run_id="rr_adm00002", correlation_id="corr-other"), batch_run_id="batch_adm"
+    )
     return run
 
 
@@ -61,9 +70,9 @@ def test_run_search_is_exact_and_case_sensitive(admin_client, recorded):
     assert "rr_adm00002" in html and "rr_adm00001" not in html
 
 
-def test_search_takes_the_whole_term_including_spaces(admin_client, repo, make_run):
-    repo.record_simulate_run("a b", make_run(run_id="rr_spaced01", request_hash=HASH))
-    repo.record_simulate_run("a", make_run(run_id="rr_spaced02", request_hash=HASH))
+def test_search_takes_the_whole_term_including_spaces(admin_client, repo, make_run, run_owner):
+    repo.record_simulate_run(run_owner.pk, "a b", make_run(run_id="rr_spaced01", request_hash=HASH))
+    repo.record_simulate_run(run_owner.pk, "a", make_run(run_id="rr_spaced02", request_hash=HASH))
     html = admin_client.get(RUNS, {"q": " a b "}).content.decode()
     assert "rr_spaced01" in html and "rr_spaced02" not in html
     html = admin_client.get(RECORDS, {"q": "a b"}).content.decode()
@@ -93,8 +102,8 @@ def test_run_change_page_is_read_only_with_pretty_escaped_json(admin_client, rec
     assert "&quot;options&quot;" in html  # the canonical request
 
 
-def test_record_changelist_and_change_page_link_to_the_run(admin_client, recorded, repo):
-    repo.claim("key-in-flight", HASH)
+def test_record_changelist_and_change_page_link_to_the_run(admin_client, recorded, repo, run_owner):
+    repo.claim(run_owner.pk, "key-in-flight", HASH)
     with CaptureQueriesContext(connection) as ctx:
         response = admin_client.get(RECORDS)
     assert response.status_code == 200
@@ -143,12 +152,125 @@ def test_support_user_with_view_permission_can_browse(client, recorded):
     assert client.get(f"{RUNS}add/").status_code == 403
 
 
-def test_paginator_count_stops_at_its_cap(repo, make_run, monkeypatch):
+def test_paginator_count_stops_at_its_cap(repo, make_run, run_owner, monkeypatch):
     for _ in range(5):
-        repo.record_analyze_run(make_run(), batch_run_id="b")
+        repo.record_analyze_run(run_owner.pk, make_run(), batch_run_id="b")
     monkeypatch.setattr(CappedCountPaginator, "max_count", 3)
     paginator = CappedCountPaginator(RebalanceRun.objects.order_by("-created_at", "-id"), 2)
     with CaptureQueriesContext(connection) as ctx:
         assert paginator.count == 3
     assert re.search(r"LIMIT 3", ctx.captured_queries[0]["sql"])
     assert paginator.num_pages == 2
+
+
+# --- The owning client -------------------------------------------------------
+
+
+def test_run_and_record_pages_show_the_owning_client(admin_client, recorded, run_owner, repo, make_run):
+    other = ApiClient.objects.create(name="admin-other-owner", roles=["simulate"])
+    repo.record_analyze_run(other.pk, make_run(run_id="rr_adm00003"), batch_run_id="batch_other")
+    client_url = f"/admin/access_control/apiclient/{run_owner.pk}/change/"
+
+    assert "admin-run-owner" in admin_client.get(RUNS).content.decode()
+    mine = admin_client.get(RUNS, {"client__id__exact": run_owner.pk}).content.decode()
+    assert "rr_adm00001" in mine and "rr_adm00003" not in mine
+    theirs = admin_client.get(RUNS, {"client__id__exact": other.pk}).content.decode()
+    assert "rr_adm00003" in theirs and "rr_adm00001" not in theirs
+
+    run = RebalanceRun.objects.get(rebalance_run_id="rr_adm00001")
+    assert f'href="{client_url}"' in admin_client.get(f"{RUNS}{run.pk}/change/").content.decode()
+
+    record = IdempotencyRecord.objects.get(key="key-adm")
+    assert "admin-run-owner" in admin_client.get(RECORDS).content.decode()
+    assert f'href="{client_url}"' in admin_client.get(f"{RECORDS}{record.pk}/change/").content.decode()
+    assert "key-adm" not in admin_client.get(RECORDS, {"client__id__exact": other.pk}).content.decode()
+
+
+def test_changelist_joins_the_client_in_the_same_query(admin_client, recorded):
+    with CaptureQueriesContext(connection) as ctx:
+        admin_client.get(RUNS)
+    client_selects = [
+        q["sql"] for q in ctx.captured_queries
+        if q["sql"].lstrip().upper().startswith("SELECT") and "access_control_apiclient" in q["sql"]
+        and "dpm_runs_rebalancerun" not in q["sql"]
+    ]
+    # One query lists the clients for the filter; none fetches a client per row.
+    assert len(client_selects) <= 1, client_selects
+
+
+# --- Access events of admin views --------------------------------------------
+
+
+def _events():
+    return list(AccessEvent.objects.order_by("id"))
+
+
+def test_each_changelist_search_and_change_view_writes_one_event(admin_client, recorded, admin_user):
+    run = RebalanceRun.objects.get(rebalance_run_id="rr_adm00001")
+    record = IdempotencyRecord.objects.get(key="key-adm")
+    headers = {"X-Correlation-Id": "corr-admin-view"}
+    before = AccessEvent.objects.count()
+
+    pages = [
+        (RUNS, {}, "admin.changelist", RUNS),
+        (RUNS, {"status__exact": "BLOCKED"}, "admin.changelist", f"{RUNS}?status__exact=BLOCKED"),
+        (RUNS, {"q": " key-adm "}, "admin.search", "key-adm"),
+        (f"{RUNS}{run.pk}/change/", {}, "admin.view", "rr_adm00001"),
+        (RECORDS, {}, "admin.changelist", RECORDS),
+        (RECORDS, {"q": "a b"}, "admin.search", "a b"),
+        (f"{RECORDS}{record.pk}/change/", {}, "admin.view", "key-adm"),
+    ]
+    for url, params, action, target in pages:
+        assert admin_client.get(url, params, headers=headers).status_code == 200
+        event = _events()[-1]
+        assert (event.action, event.target) == (action, target), url
+        assert event.actor == f"admin:{admin_user.username}"
+        assert event.outcome == 200
+        assert event.correlation_id == "corr-admin-view"
+        assert event.source_address == "127.0.0.1"
+    assert AccessEvent.objects.count() == before + len(pages)
+
+
+def test_a_missing_run_is_recorded_with_the_id_asked_for(admin_client, recorded):
+    response = admin_client.get(f"{RUNS}999999/change/")
+    assert response.status_code == 302  # Django's "does not exist" redirect to the index
+    event = _events()[-1]
+    assert (event.action, event.target, event.outcome) == ("admin.view", "999999", 302)
+
+
+def test_pages_other_than_runs_and_records_write_no_event(admin_client, recorded):
+    run = RebalanceRun.objects.get(rebalance_run_id="rr_adm00001")
+    before = AccessEvent.objects.count()
+    for url in (
+        "/admin/",
+        "/admin/dpm_runs/",
+        "/admin/access_control/apiclient/",
+        "/admin/auth/user/",
+        f"{RUNS}{run.pk}/history/",
+    ):
+        assert admin_client.get(url).status_code == 200, url
+    assert AccessEvent.objects.count() == before
+
+
+def test_view_only_staff_reads_are_recorded_and_refusals_too(recorded):
+    from django.test import Client
+
+    support = User.objects.create_user("support", password="pw", is_staff=True)
+    support.user_permissions.add(Permission.objects.get(codename="view_rebalancerun"))
+    browser = Client()
+    browser.force_login(support)
+    run = RebalanceRun.objects.get(rebalance_run_id="rr_adm00001")
+
+    assert browser.get(f"{RUNS}{run.pk}/change/").status_code == 200
+    event = _events()[-1]
+    assert (event.actor, event.action, event.target, event.outcome) == (
+        "admin:support", "admin.view", "rr_adm00001", 200,
+    )
+    # Still read-only: a POST to the change page is refused and changes nothing.
+    assert browser.post(f"{RUNS}{run.pk}/change/", {"status": "READY"}).status_code == 403
+    assert RebalanceRun.objects.get(pk=run.pk).status == "BLOCKED"
+
+    # No permission on idempotency records: refused, and the refusal is recorded.
+    assert browser.get(RECORDS).status_code == 403
+    event = _events()[-1]
+    assert (event.actor, event.action, event.outcome) == ("admin:support", "admin.changelist", 403)
