@@ -138,12 +138,38 @@ def test_bodies_reference_their_components(openapi, path, request_component, res
     responses = operation["responses"]
     assert ref_name(responses["200"]["content"][JSON]["schema"]) == result_component
     assert ref_name(responses["422"]["content"][PROBLEM]["schema"]) == "ValidationProblem"
-    for status in ("413", "500"):
+    for status in ("401", "403", "413", "429", "500"):
         assert ref_name(responses[status]["content"][PROBLEM]["schema"]) == "Problem"
-    expected = {"200", "413", "422", "500"} | ({"409"} if path == SIMULATE else set())
+    # 401/403/429: the API key, the simulate role and the client's rate (access control).
+    expected = {"200", "401", "403", "413", "422", "429", "500"} | ({"409"} if path == SIMULATE else set())
     assert set(responses) == expected
     for response in responses.values():
         assert list(response["content"]) in ([JSON], [PROBLEM])  # never a bare `*/*`
+
+
+@pytest.mark.parametrize(("path", "method"), [(SIMULATE, "post"), (ANALYZE, "post")]
+                         + [(path, "get") for path in sorted(LOOKUPS)])
+def test_operations_need_an_api_key_and_document_its_refusals(openapi, path, method):
+    operation = openapi["paths"][path][method]
+    assert operation["security"] == [{"ApiKeyAuth": []}]
+    responses = operation["responses"]
+    for status in ("401", "403", "429"):
+        assert list(responses[status]["content"]) == [PROBLEM], status
+        assert ref_name(responses[status]["content"][PROBLEM]["schema"]) == "Problem", status
+    assert responses["401"]["headers"]["WWW-Authenticate"]["schema"]["enum"] == ["Api-Key"]
+    assert responses["429"]["headers"]["Retry-After"]["schema"] == {"type": "integer", "minimum": 1}
+    if method == "get":
+        assert set(responses) == {"200", "401", "403", "404", "429"}
+
+
+def test_the_api_key_scheme_is_declared(openapi):
+    scheme = openapi["components"]["securitySchemes"]["ApiKeyAuth"]
+    assert {k: scheme[k] for k in ("type", "in", "name")} == {
+        "type": "apiKey", "in": "header", "name": "Authorization",
+    }
+    assert "Api-Key <key>" in scheme["description"]
+    # The document itself is public: no global requirement.
+    assert "security" not in openapi
 
 
 def test_simulate_409_is_a_problem(openapi):

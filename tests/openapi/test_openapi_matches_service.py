@@ -169,8 +169,7 @@ def _post(client: Client, path: str, body: Any, **headers: str):
 
 
 @pytest.mark.django_db
-def test_simulate_responses_are_documented(openapi, components):
-    client = Client()
+def test_simulate_responses_are_documented(openapi, components, client):
     first = _post(client, docs.SIMULATE_PATH, docs.SIMULATE_REQUEST_EXAMPLE,
                   **{"Idempotency-Key": "oas-1", "X-Correlation-Id": "corr-oas-1"})
     assert first.status_code == 200 and first["Idempotent-Replayed"] == "false"
@@ -193,8 +192,7 @@ def test_simulate_responses_are_documented(openapi, components):
 
 
 @pytest.mark.django_db
-def test_analyze_responses_are_documented(openapi, components):
-    client = Client()
+def test_analyze_responses_are_documented(openapi, components, client):
     ok = _post(client, docs.ANALYZE_PATH, docs.ANALYZE_REQUEST_EXAMPLE)
     assert ok.status_code == 200
     _assert_documented(openapi, components, ok, docs.ANALYZE_PATH)
@@ -203,6 +201,24 @@ def test_analyze_responses_are_documented(openapi, components):
     invalid = _post(client, docs.ANALYZE_PATH, bad)
     assert invalid.status_code == 422
     _assert_documented(openapi, components, invalid, docs.ANALYZE_PATH)
+
+
+@pytest.mark.django_db
+def test_refusals_are_documented(openapi, components, issue_key):
+    """No key is 401 everywhere; a key without the simulate role is 403 on simulate/analyze."""
+    anonymous = Client()
+    support_only = Client(headers={"Authorization": f"Api-Key {issue_key(['support'])}"})
+    for path in (docs.SIMULATE_PATH, docs.ANALYZE_PATH):
+        body = docs.SIMULATE_REQUEST_EXAMPLE if path == docs.SIMULATE_PATH else docs.ANALYZE_REQUEST_EXAMPLE
+        refused = _post(anonymous, path, body, **{"Idempotency-Key": "oas-refused"})
+        assert refused.status_code == 401
+        _assert_documented(openapi, components, refused, path)
+        forbidden = _post(support_only, path, body, **{"Idempotency-Key": "oas-refused"})
+        assert forbidden.status_code == 403
+        _assert_documented(openapi, components, forbidden, path)
+    refused = anonymous.get("/rebalance/runs/rr_00000000")
+    assert refused.status_code == 401
+    _assert_documented(openapi, components, refused, "/rebalance/runs/{rebalance_run_id}", "get")
 
 
 def test_problem_examples_match_the_real_envelope(rf):
@@ -216,8 +232,7 @@ def test_problem_examples_match_the_real_envelope(rf):
 
 
 @pytest.mark.django_db
-def test_lookup_responses_are_documented(openapi, components):
-    client = Client()
+def test_lookup_responses_are_documented(openapi, components, client):
     created = _post(client, docs.SIMULATE_PATH, docs.SIMULATE_REQUEST_EXAMPLE,
                     **{"Idempotency-Key": "oas-lookup"})
     run_id = created.json()["rebalance_run_id"]
