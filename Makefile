@@ -22,22 +22,28 @@ PYTHON ?= $(shell for p in $(PYTHON_CANDIDATES); do \
 
 .PHONY: run test venv
 
-# DEBUG defaults to true here (for migrate and runserver alike) so that a bare
-# `make run` works: with DEBUG on, settings fall back to a development
-# SECRET_KEY and allow localhost. Anything already set in the environment wins.
-run: $(STAMP)
-	export DEBUG="$${DEBUG:-true}"; \
+# A bare `make run` works on a laptop: .env (git-ignored, read by the settings)
+# turns DEBUG on and holds a random development SECRET_KEY, so every
+# `.venv/bin/python manage.py ...` command in the README works too. Anything
+# already set in the environment wins over the file.
+run: $(STAMP) .env
 	$(VENV_PY) manage.py migrate --noinput && \
 	exec $(VENV_PY) manage.py runserver 127.0.0.1:8000
 
+.env: | $(VENV_PY)
+	@printf '# Development settings written by `make run`; never used in production.\nDEBUG=true\nSECRET_KEY=%s\n' \
+	  "$$($(VENV_PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" > $@
+	@echo "Wrote .env (DEBUG=true, a random development SECRET_KEY)"
+
 # Tests run with DEBUG off, the production code path, so they need a key;
-# a throwaway one is supplied unless SECRET_KEY is already set.
+# a throwaway one is supplied unless SECRET_KEY is already set. ENV_FILE= keeps
+# a developer's .env (DEBUG on) out of the tests.
 # --create-db: never reuse a test database left behind by an earlier run.
 # PYTEST_RC_FILE (used by .ci/run): file that receives pytest's own exit code,
 # which make itself would collapse into 2.
 test: $(STAMP)
 	@rc=0; \
-	SECRET_KEY="$${SECRET_KEY:-insecure-key-for-tests-only}" \
+	ENV_FILE= SECRET_KEY="$${SECRET_KEY:-insecure-key-for-tests-only}" \
 	  $(VENV_PY) -m pytest --create-db $(PYTEST_ARGS) || rc=$$?; \
 	if [ -n "$(PYTEST_RC_FILE)" ]; then echo "$$rc" > "$(PYTEST_RC_FILE)"; fi; \
 	exit $$rc

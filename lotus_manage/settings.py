@@ -5,6 +5,7 @@ environment (twelve-factor style) through django-environ. The README has the
 table of variables; `make run` and `make test` set safe development values so
 that they work with no environment at all.
 """
+import os
 from pathlib import Path
 
 import environ
@@ -17,6 +18,14 @@ from lotus_manage.env_flags import env_flag
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
+
+# A developer's `.env` file (written by `make run`: DEBUG on and a random key), so
+# that `manage.py` commands work on a laptop without exporting anything. Variables
+# already in the environment win; deployments have no such file. ENV_FILE names
+# another file, or none when empty (the test suite sets it empty).
+ENV_FILE = os.environ.get("ENV_FILE", str(BASE_DIR / ".env"))
+if ENV_FILE and os.path.isfile(ENV_FILE):
+    environ.Env.read_env(ENV_FILE)
 
 # --- Core -------------------------------------------------------------------
 

@@ -52,6 +52,7 @@ def load_settings():
     def _load(env: dict[str, str], expect_failure: bool = False):
         child_env = {k: v for k, v in os.environ.items() if k not in SETTINGS_ENV_VARS}
         child_env["DJANGO_SETTINGS_MODULE"] = "lotus_manage.settings"
+        child_env["ENV_FILE"] = ""  # a developer's .env must not leak in
         child_env.update(env)
         proc = subprocess.run(
             [sys.executable, "-c", _DUMP_SETTINGS],
