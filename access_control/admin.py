@@ -171,7 +171,7 @@ class ActionFilter(admin.SimpleListFilter):
 
     title = "action"
     parameter_name = "action"
-    choices = (
+    options = (
         audit.LOOKUP_RUN,
         audit.LOOKUP_BY_CORRELATION,
         audit.LOOKUP_BY_IDEMPOTENCY_KEY,
@@ -184,7 +184,7 @@ class ActionFilter(admin.SimpleListFilter):
     )
 
     def lookups(self, request, model_admin):
-        return [(value, value) for value in self.choices]
+        return [(value, value) for value in self.options]
 
     def queryset(self, request, queryset):
         value = self.value()
@@ -196,7 +196,7 @@ class OutcomeFilter(admin.SimpleListFilter):
 
     title = "outcome"
     parameter_name = "outcome"
-    choices = (
+    options = (
         ("200", "200 OK"),
         ("404", "404 not found"),
         ("401", "401 not authenticated"),
@@ -205,7 +205,7 @@ class OutcomeFilter(admin.SimpleListFilter):
     )
 
     def lookups(self, request, model_admin):
-        return self.choices
+        return self.options
 
     def queryset(self, request, queryset):
         value = self.value()
