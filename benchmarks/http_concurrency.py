@@ -25,6 +25,10 @@ What it does:
 5. Prints the outcome counts per round and in total; exits 1 on any violation, 2 when the
    set-up fails. The servers are stopped on every path.
 
+Requests carry an API key: ``--api-key KEY`` (a key of a client with the simulate role in
+that database), or by default a new client with every role, created after migrating. The
+servers' throttle rates are raised out of the way unless DPM_THROTTLE_* are set.
+
 Traffic goes to 127.0.0.1 only. Every request has a timeout, the request count is capped
 (``MAX_REQUESTS``) and the whole run has a deadline (``--deadline``). The request bodies are
 synthetic (``--instruments`` model targets; more instruments = longer engine runs = more
@@ -51,6 +55,11 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+if __package__:
+    from .api_key import UNTHROTTLED, auth_header, create_bench_key
+else:  # run as a script: benchmarks/ is on sys.path
+    from api_key import UNTHROTTLED, auth_header, create_bench_key
+
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432"
 DATABASE = "lotus_manage_concurrency"
@@ -59,6 +68,8 @@ IN_PROGRESS = "IDEMPOTENCY_KEY_IN_PROGRESS"
 CONFLICT = "IDEMPOTENCY_KEY_CONFLICT: request hash mismatch"
 # Runs this script must never confuse with a real database.
 HOST = "127.0.0.1"
+# Set once in main(): the API key every request sends.
+API_KEY = ""
 
 
 class Violation(AssertionError):
@@ -136,6 +147,7 @@ def build_body(instruments: int, variant: str) -> bytes:
 def request(url: str, body: bytes | None, key: str | None, timeout: float):
     """(status, headers, content) of one request; HTTP errors are answers, not exceptions."""
     headers = {"Content-Type": "application/json"} if body is not None else {}
+    headers.update(auth_header(API_KEY))
     if key is not None:
         headers["Idempotency-Key"] = key
     req = urllib.request.Request(url, data=body, method="POST" if body is not None else "GET",
@@ -337,6 +349,7 @@ def parse_args(argv):
     add("--database", default=DATABASE)
     add("--timeout", type=float, default=60.0, help="seconds per request")
     add("--deadline", type=float, default=600.0, help="seconds for all bursts")
+    add("--api-key", default=None, help="API key to send (default: create a client for this run)")
     add("--negative-control", action="store_true",
         help="start the servers with replay disabled: every burst must then be reported as a "
              "violation (checks the checker); exits 0 only if all were caught")
@@ -413,11 +426,14 @@ def main(argv=None) -> int:
         "ALLOWED_HOSTS": HOST,
         "DPM_IDEMPOTENCY_REPLAY_ENABLED": "false" if args.negative_control else "true",
         "DPM_SUPPORT_APIS_ENABLED": "true",
+        **{name: os.environ.get(name, rate) for name, rate in UNTHROTTLED.items()},
     }
+    global API_KEY
     try:
         ensure_database(pg_server(args), args.database)
         subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
                        cwd=REPO, env=env, check=True, timeout=300)
+        API_KEY = args.api_key or create_bench_key(env, "bench-concurrency")
     except Exception as exc:  # noqa: BLE001
         print(f"set-up failed: {exc}", file=sys.stderr)
         return 2

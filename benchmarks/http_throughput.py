@@ -11,6 +11,10 @@ Idempotency-Keys (every request runs the engine and records a run) for a fixed t
 Prints requests per second and latency percentiles. Traffic goes to 127.0.0.1 only and
 every loop is bounded in time and count.
 
+Requests carry an API key: ``--api-key KEY`` (a key of a client with the simulate role in
+that database), or by default a new client with every role, created after migrating. The
+server's throttle rates are raised out of the way unless DPM_THROTTLE_* are set.
+
 The request body defaults to the ``request`` of conformance case 01 in ../shared
 (``--body FILE`` takes either a bare body or a fixture file).
 """
@@ -30,6 +34,11 @@ import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
+
+if __package__:
+    from .api_key import UNTHROTTLED, auth_header, create_bench_key
+else:  # run as a script: benchmarks/ is on sys.path
+    from api_key import UNTHROTTLED, auth_header, create_bench_key
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_BODY = REPO.parent / "shared" / "conformance" / "golden" / "golden_scenario_01_cash_inflow.json"
@@ -58,10 +67,11 @@ def ensure_database(admin_url: str, name: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def post(url: str, body: bytes) -> int:
+def post(url: str, body: bytes, key: str) -> int:
     request = urllib.request.Request(
         url, data=body, method="POST",
-        headers={"Content-Type": "application/json", "Idempotency-Key": f"bench-{uuid.uuid4().hex}"},
+        headers={"Content-Type": "application/json", "Idempotency-Key": f"bench-{uuid.uuid4().hex}",
+                 **auth_header(key)},
     )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
@@ -71,7 +81,7 @@ def post(url: str, body: bytes) -> int:
         return exc.code
 
 
-def run_level(url: str, body: bytes, concurrency: int, seconds: float) -> dict:
+def run_level(url: str, body: bytes, key: str, concurrency: int, seconds: float) -> dict:
     deadline = time.monotonic() + seconds
     latencies: list[float] = []
     errors = 0
@@ -84,7 +94,7 @@ def run_level(url: str, body: bytes, concurrency: int, seconds: float) -> dict:
                 if len(latencies) + errors >= MAX_REQUESTS_PER_LEVEL:
                     return
             start = time.perf_counter()
-            status = post(url, body)
+            status = post(url, body, key)
             elapsed = time.perf_counter() - start
             with lock:
                 if status == 200:
@@ -120,6 +130,7 @@ def main(argv=None) -> int:
     parser.add_argument("--pg", default=os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432"),
                         help="PostgreSQL server URL without database name")
     parser.add_argument("--database", default="lotus_manage_bench")
+    parser.add_argument("--api-key", help="API key to send (default: create a client for this run)")
     args = parser.parse_args(argv)
 
     if not args.body.is_file():
@@ -133,9 +144,11 @@ def main(argv=None) -> int:
         "DEBUG": "false",
         "SECRET_KEY": os.environ.get("SECRET_KEY", "benchmark-only-secret-key"),
         "ALLOWED_HOSTS": "127.0.0.1",
+        **{name: os.environ.get(name, rate) for name, rate in UNTHROTTLED.items()},
     }
     python = sys.executable
     subprocess.run([python, "manage.py", "migrate", "--noinput", "-v0"], cwd=REPO, env=env, check=True)
+    key = args.api_key or create_bench_key(env)
     port = free_port()
     server = subprocess.Popen(
         [python, "-m", "gunicorn", "lotus_manage.wsgi:application", "--bind", f"127.0.0.1:{port}",
@@ -146,20 +159,25 @@ def main(argv=None) -> int:
     try:
         for _ in range(100):
             try:
-                if post(url, body) == 200:
+                status = post(url, body, key)
+                if status == 200:
                     break
+                if status in (401, 403):
+                    print(f"the server refused the API key ({status}); --api-key needs the "
+                          "simulate role in this database", file=sys.stderr)
+                    return 1
             except OSError:
                 time.sleep(0.1)
         else:
             print("server did not come up", file=sys.stderr)
             return 1
         for _ in range(20):  # warm both workers
-            post(url, body)
+            post(url, body, key)
         print(f"gunicorn {args.workers} sync workers, PostgreSQL database {args.database}, "
               f"{args.seconds:.0f} s per level, body {args.body.name}")
         print(f"{'conc':>4} {'req/s':>8} {'ok':>6} {'err':>4} {'mean ms':>8} {'p50':>7} {'p95':>7} {'p99':>7}")
         for level in args.concurrency:
-            r = run_level(url, body, level, args.seconds)
+            r = run_level(url, body, key, level, args.seconds)
             print(f"{r['concurrency']:>4} {r['rps']:>8.1f} {r['ok']:>6} {r['errors']:>4} "
                   f"{r['mean']:>8.1f} {r['p50']:>7.1f} {r['p95']:>7.1f} {r['p99']:>7.1f}")
     finally:
