@@ -14,6 +14,12 @@ from access_control.permissions import ROLE_REQUIRED
 from .problems import PROBLEM_CONTENT_TYPE
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+CORRELATION_HEADER = {
+    "schema": {"type": "string"},
+    "required": True,
+    "description": "The request's correlation id: the X-Correlation-Id it sent, or a generated "
+    "`corr_<32 hex>`. Sent on every response, errors included.",
+}
 
 
 def _problem_example(status: int, title: str, detail: str, path: str) -> dict[str, Any]:
@@ -28,13 +34,11 @@ def _problem_example(status: int, title: str, detail: str, path: str) -> dict[st
 
 
 def _response(description: str, example: dict[str, Any], headers: dict[str, Any] | None = None):
-    response: dict[str, Any] = {
+    return {
         "description": description,
+        "headers": {"X-Correlation-Id": CORRELATION_HEADER, **(headers or {})},
         "content": {PROBLEM_CONTENT_TYPE: {"schema": PROBLEM_REF, "examples": {"Example": {"value": example}}}},
     }
-    if headers:
-        response["headers"] = headers
-    return response
 
 
 def _access_responses(path: str) -> dict[str, Any]:
@@ -44,7 +48,7 @@ def _access_responses(path: str) -> dict[str, Any]:
             f"of `{AUTHENTICATION_REQUIRED}`, `DPM_API_KEY_MALFORMED`, `{API_KEY_INVALID}`, "
             "`DPM_API_KEY_EXPIRED`, `DPM_API_KEY_REVOKED`.",
             _problem_example(401, "Unauthorized", AUTHENTICATION_REQUIRED, path),
-            {"WWW-Authenticate": {"schema": {"type": "string", "enum": [KEYWORD]},
+            {"WWW-Authenticate": {"schema": {"type": "string", "enum": [KEYWORD]}, "required": True,
                                   "description": "The authentication scheme to use."}},
         ),
         "403": _response(
@@ -54,7 +58,7 @@ def _access_responses(path: str) -> dict[str, Any]:
         "429": _response(
             "Too many requests from this client in the current window; retry after `Retry-After` seconds.",
             _problem_example(429, "Too Many Requests", "Request was throttled. Expected available in 12 seconds.", path),
-            {"Retry-After": {"schema": {"type": "integer", "minimum": 1},
+            {"Retry-After": {"schema": {"type": "integer", "minimum": 1}, "required": True,
                              "description": "Seconds until the client's window resets."}},
         ),
     }
