@@ -50,6 +50,11 @@ def _change_url(obj) -> str:
     return reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[obj.pk])
 
 
+def _client_name(client) -> str:
+    # Names hold '-' and '.': kept on one line rather than broken at each.
+    return format_html('<span style="white-space: nowrap">{}</span>', client.name)
+
+
 def _admin_link(obj, text: str) -> str:
     return format_html('<a href="{}">{}</a>', _change_url(obj), text)
 
@@ -119,7 +124,7 @@ class RebalanceRunAdmin(AccessLoggedAdminMixin, ReadOnlyAdmin):
     # Not sortable: ordering by the client's name would sort the whole table.
     @admin.display(description="client")
     def client_name(self, obj: RebalanceRun) -> str:
-        return obj.client.name
+        return _client_name(obj.client)
 
     @admin.display(description="result")
     def result_json(self, obj: RebalanceRun) -> str:
@@ -198,7 +203,7 @@ class IdempotencyRecordAdmin(AccessLoggedAdminMixin, ReadOnlyAdmin):
 
     @admin.display(description="client")
     def client_name(self, obj: IdempotencyRecord) -> str:
-        return obj.client.name
+        return _client_name(obj.client)
 
     @admin.display(description="run")
     def run_link(self, obj: IdempotencyRecord) -> str:
