@@ -12,7 +12,8 @@ from rest_framework_api_key.models import AbstractAPIKey
 
 from .roles import Role
 
-CLIENT_NAME_MAX_LENGTH = 64
+# The key model copies the name into its own 50-character `name` column.
+CLIENT_NAME_MAX_LENGTH = 50
 # Safe in URLs (?client=NAME), log lines, CSV cells and the actor column.
 client_name_validator = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9._-]*\Z",

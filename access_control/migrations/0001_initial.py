@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
             name='ApiClient',
             fields=[
                 ('id', models.BigAutoField(primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=64, unique=True, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9][A-Za-z0-9._-]*\\Z', "Use letters, digits, '.', '_' and '-', starting with a letter or digit.")])),
+                ('name', models.CharField(max_length=50, unique=True, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9][A-Za-z0-9._-]*\\Z', "Use letters, digits, '.', '_' and '-', starting with a letter or digit.")])),
                 ('roles', models.JSONField(default=list, validators=[access_control.models.validate_roles])),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('revoked_at', models.DateTimeField(blank=True, null=True)),

@@ -101,3 +101,11 @@ def test_the_key_is_the_last_line_of_stdout_of_the_real_command(tmp_path):
     last = proc.stdout.splitlines()[-1]
     prefix, _, secret = last.partition(".")
     assert len(prefix) == 8 and len(secret) == 32, proc.stdout
+
+
+def test_the_longest_allowed_name_fits_every_column():
+    name = "n" * 50
+    key = run("create_api_client", name, "--role", "simulate").splitlines()[-1]
+    assert Caller(key).get("/rebalance/runs/rr_00000000").status_code == 404
+    with pytest.raises(CommandError, match="at most 50"):
+        run("create_api_client", "n" * 51, "--role", "simulate")
