@@ -29,6 +29,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
+from rest_framework_api_key import admin as _api_key_admin  # noqa: F401  (registers APIKey)
 from rest_framework_api_key.models import APIKey
 
 from . import audit
@@ -38,8 +39,9 @@ from .roles import Role
 
 # djangorestframework-api-key registers its concrete APIKey model, which this
 # project does not use (keys are access_control.ApiKey, managed per client).
-if admin.site.is_registered(APIKey):
-    admin.site.unregister(APIKey)
+# Its admin module is imported above, so the registration has happened whatever
+# the order of INSTALLED_APPS, and is undone here.
+admin.site.unregister(APIKey)
 
 
 # --- Shared by the admins of large tables ------------------------------------
