@@ -357,15 +357,21 @@ class ApiClientAdmin(admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return ("name", "roles", "key_expires_days")
-        return ("name", "roles", "status", "created", "keys")
+        # View-only (revoked, or no change permission): roles as text, not as JSON.
+        roles = "roles" if self.has_change_permission(request, obj) else "roles_display"
+        return ("name", roles, "status", "created", "keys")
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return ()
         # The name is in every access event of the client (api:NAME): never renamed.
-        if obj.revoked_at is not None:
-            return ("name", "roles", "status", "created", "keys")
-        return ("name", "status", "created", "keys")
+        return ("name", "roles_display", "status", "created", "keys")
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # A revoked client is final: its page is view-only.
+        if obj is not None and obj.revoked_at is not None:
+            return False
+        return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None) -> bool:
         # Runs and the access log refer to clients: revoke instead.
@@ -462,7 +468,8 @@ class ApiClientAdmin(admin.ModelAdmin):
 
     def _client_for_action(self, request, object_id) -> ApiClient:
         client = get_object_or_404(self.get_queryset(request), pk=object_id)
-        if not self.has_change_permission(request, client):
+        # Checked without the object: a revoked client gets a message, not a 403.
+        if not self.has_change_permission(request):
             raise PermissionDenied
         return client
 

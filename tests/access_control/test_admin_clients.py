@@ -155,13 +155,18 @@ def test_revoke_button_asks_then_revokes_the_client_and_every_key(admin_client):
     for key in (first, second):
         assert _lookup(key).status_code == 401
 
-    # Irreversible: no button any more, roles read-only, no new key.
+    # Irreversible: the page is view-only, no buttons, no new key.
     html = admin_client.get(_change_url(client)).content.decode()
     assert "/revoke/" not in html and "/issue-key/" not in html
-    assert 'name="roles"' not in html
+    assert 'name="roles"' not in html and 'name="_save"' not in html
     assert "revoked" in html
-    admin_client.post(f"{CLIENTS}{client.pk}/issue-key/", {"post": "yes"})
+    assert '<div class="readonly">simulate</div>' in html  # the roles, as text
+    assert admin_client.post(_change_url(client), {"roles": ["simulate", "support"]}).status_code == 403
+    response = admin_client.post(f"{CLIENTS}{client.pk}/issue-key/", {"post": "yes"})
+    assert response.status_code == 302 and not _keys_on(response.content.decode())
     assert ApiKey.objects.filter(client=client, revoked=False).count() == 0
+    client.refresh_from_db()
+    assert client.roles == ["simulate"]
 
 
 def test_revoke_selected_action_confirms_then_revokes(admin_client):
