@@ -20,13 +20,14 @@ import json
 import math
 import uuid
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
-from django.db.models import Q
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
+from django.db.models import Case, F, Q, When
 from django.utils import timezone
 
 from .models import (
@@ -66,9 +67,9 @@ class NewRun:
     """A finished engine execution, ready to be recorded.
 
     ``response_body`` is the exact JSON text sent to the client; replays and
-    lookups return it byte for byte. ``result`` is the same result as a JSON
-    tree for the jsonb column; when omitted it is parsed from ``response_body``.
-    ``request`` is the canonical request tree the hash was computed from.
+    lookups return it byte for byte, and it is the only stored copy of the
+    result (lz4-compressed on PostgreSQL). ``request`` is the canonical request
+    tree the hash was computed from.
     """
 
     rebalance_run_id: str
@@ -78,7 +79,6 @@ class NewRun:
     status: str
     response_body: str
     request: Mapping[str, Any]
-    result: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,44 +195,33 @@ class RunRepository:
     def claim(self, client_id: int, key: str, request_hash: str) -> ClaimOutcome:
         """Reserve ``key`` in ``client_id``'s key space for ``request_hash`` before the engine runs.
 
-        Commits on return (when not nested in an outer transaction), so every
-        other process sees the claim at once. The unique constraint on the key
-        decides between concurrent claimants; the loser reads the winner's row
-        under a row lock.
+        One autocommitted ``INSERT ... ON CONFLICT DO NOTHING`` claims a free key,
+        so every other process sees the claim at once; the unique (client, key)
+        constraint decides between concurrent claimants. A key already taken
+        costs one more statement: a read of its record joined to its run (the
+        stored body only when the hashes match, i.e. for a replay).
         """
         _check_length("idempotency key", key, IDEMPOTENCY_KEY_MAX_LENGTH)
         _check_length("request_hash", request_hash, REQUEST_HASH_MAX_LENGTH)
-        # A few rounds only matter when a claim is released between our failed
-        # insert and our read; each round is a fresh attempt.
+        # A few rounds only matter when a claim is released (or taken over)
+        # between our insert and our read; each round is a fresh attempt.
         for _ in range(5):
-            with transaction.atomic(using=self.using):
-                now = self.clock()
-                token = uuid.uuid4().hex
-                lease_expires_at = now + self._lease()
-                try:
-                    # Savepoint, so the transaction survives the IntegrityError.
-                    with transaction.atomic(using=self.using):
-                        IdempotencyRecord.objects.using(self.using).create(
-                            client_id=client_id,
-                            key=key,
-                            request_hash=request_hash,
-                            state=IdempotencyState.IN_PROGRESS,
-                            claim_token=token,
-                            lease_expires_at=lease_expires_at,
-                            created_at=now,
-                            updated_at=now,
-                        )
-                    return Claimed(client_id, key, request_hash, token, lease_expires_at)
-                except IntegrityError:
-                    pass
-                record = self._locked_record(client_id, key)
-                if record is None:
-                    continue
-                return self._resolve_existing(record, request_hash, now)
+            now = self.clock()
+            token = uuid.uuid4().hex
+            lease_expires_at = now + self._lease()
+            if self._insert_claim(client_id, key, request_hash, token, lease_expires_at, now):
+                return Claimed(client_id, key, request_hash, token, lease_expires_at)
+            existing = self._claim_state(client_id, key, request_hash)
+            if existing is None:
+                continue
+            outcome = self._resolve_existing(existing, client_id, key, request_hash, now)
+            if outcome is not None:
+                return outcome
         raise RuntimeError(f"could not claim idempotency key {key!r}: claim kept disappearing")
 
     def complete(self, claim: Claimed, run: NewRun) -> StoredRun:
-        """Record the run and point the claimed key at it, in one transaction.
+        """Record the run and point the claimed key at it, in one transaction
+        of two statements: insert the run, complete the claim.
 
         Returns the run the key now maps to, which is the one to answer with.
         That is normally ``run``; but when this claim's lease expired and a
@@ -244,7 +233,26 @@ class RunRepository:
         """
         if run.request_hash != claim.request_hash:
             raise ValueError("run.request_hash differs from the claimed request hash")
-        with transaction.atomic(using=self.using):
+        try:
+            with self._collision_guard(run), transaction.atomic(using=self.using):
+                row = self._insert_run(run, claim.client_id, idempotency_key=claim.key)
+                completed = (
+                    IdempotencyRecord.objects.using(self.using)
+                    .filter(
+                        client_id=claim.client_id,
+                        key=claim.key,
+                        state=IdempotencyState.IN_PROGRESS,
+                        claim_token=claim.token,
+                    )
+                    .update(**_completed_mapping(row))
+                )
+                if not completed:
+                    raise _ClaimLost
+                return _stored(row)
+        except _ClaimLost:
+            pass
+        # Rare: the lease ran out and another worker took the claim over.
+        with self._collision_guard(run), transaction.atomic(using=self.using):
             record = self._locked_record(claim.client_id, claim.key)
             if (
                 record is not None
@@ -285,7 +293,7 @@ class RunRepository:
         conflicts. Raises RunIdCollision (and writes nothing) if the run id exists.
         """
         _check_length("idempotency key", key, IDEMPOTENCY_KEY_MAX_LENGTH)
-        with transaction.atomic(using=self.using):
+        with self._collision_guard(run), transaction.atomic(using=self.using):
             record = self._locked_record(client_id, key)
             row = self._insert_run(run, client_id, idempotency_key=key)
             self._point_key_at(client_id, key, record, row)
@@ -297,7 +305,7 @@ class RunRepository:
         Raises RunIdCollision (and writes nothing) if the run id exists.
         """
         _check_length("batch_run_id", batch_run_id, RUN_ID_MAX_LENGTH)
-        with transaction.atomic(using=self.using):
+        with self._collision_guard(run), transaction.atomic(using=self.using):
             row = self._insert_run(run, client_id, idempotency_key=None, batch_run_id=batch_run_id)
         return _stored(row)
 
@@ -388,21 +396,68 @@ class RunRepository:
             .filter(client_id=client_id, key=key)
         )
 
-    def _resolve_existing(self, record: IdempotencyRecord, request_hash: str, now: datetime) -> ClaimOutcome:
-        """Outcome of a claim on a key that already has a (locked) record."""
-        if record.request_hash != request_hash:
-            return Conflict(record.key)
-        if record.state == IdempotencyState.COMPLETED:
-            return Replay(self._stored_run_by_pk(record.run_id))
-        if record.lease_expires_at is not None and record.lease_expires_at > now:
-            remaining = (record.lease_expires_at - now).total_seconds()
-            return InProgress(record.key, retry_after=max(1, math.ceil(remaining)))
-        # The holder's lease ran out: presume it dead and take the claim over.
-        record.claim_token = uuid.uuid4().hex
-        record.lease_expires_at = now + self._lease()
-        record.updated_at = now
-        record.save(using=self.using, update_fields=["claim_token", "lease_expires_at", "updated_at"])
-        return Claimed(record.client_id, record.key, request_hash, record.claim_token, record.lease_expires_at)
+    def _insert_claim(
+        self, client_id: int, key: str, request_hash: str, token: str, lease_expires_at: datetime, now: datetime
+    ) -> bool:
+        """Insert an IN_PROGRESS claim unless the key exists; whether it was inserted."""
+        connection = connections[self.using]
+        field = IdempotencyRecord._meta.get_field
+        values = [
+            client_id,
+            key,
+            request_hash,
+            IdempotencyState.IN_PROGRESS.value,
+            token,
+            field("lease_expires_at").get_db_prep_value(lease_expires_at, connection),
+            field("created_at").get_db_prep_value(now, connection),
+            field("updated_at").get_db_prep_value(now, connection),
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(_INSERT_CLAIM_SQL, values)
+            return cursor.fetchone() is not None
+
+    def _claim_state(self, client_id: int, key: str, request_hash: str) -> dict[str, Any] | None:
+        """The key's record and, when its hash is ``request_hash``, its run with the body."""
+        same_request = Q(request_hash=request_hash)
+        rows = (
+            IdempotencyRecord.objects.using(self.using)
+            .filter(client_id=client_id, key=key)
+            .annotate(
+                **{
+                    f"run_{name}": Case(When(same_request, then=F(f"run__{name}")))
+                    for name in (*_SUMMARY_FIELDS[1:], "response_body")
+                }
+            )
+            .values("id", "request_hash", "state", "claim_token", "lease_expires_at", *(
+                f"run_{name}" for name in (*_SUMMARY_FIELDS[1:], "response_body")
+            ))
+        )
+        return _one(rows)
+
+    def _resolve_existing(
+        self, record: dict[str, Any], client_id: int, key: str, request_hash: str, now: datetime
+    ) -> ClaimOutcome | None:
+        """Outcome of a claim on a key that already has a record; None: try again."""
+        if record["request_hash"] != request_hash:
+            return Conflict(key)
+        if record["state"] == IdempotencyState.COMPLETED:
+            return Replay(StoredRun(**{
+                name: record[f"run_{name}"] for name in (*_SUMMARY_FIELDS[1:], "response_body")
+            }))
+        lease_expires_at = record["lease_expires_at"]
+        if lease_expires_at is not None and lease_expires_at > now:
+            remaining = (lease_expires_at - now).total_seconds()
+            return InProgress(key, retry_after=max(1, math.ceil(remaining)))
+        # The holder's lease ran out: presume it dead and take the claim over,
+        # unless someone else did so first (compare-and-set on the token).
+        token = uuid.uuid4().hex
+        lease_expires_at = now + self._lease()
+        taken = (
+            IdempotencyRecord.objects.using(self.using)
+            .filter(pk=record["id"], state=IdempotencyState.IN_PROGRESS, claim_token=record["claim_token"])
+            .update(claim_token=token, lease_expires_at=lease_expires_at, updated_at=now)
+        )
+        return Claimed(client_id, key, request_hash, token, lease_expires_at) if taken else None
 
     def _stored_run_by_pk(self, pk: int) -> StoredRun:
         return _stored(self._runs().only(*_SUMMARY_FIELDS, "response_body").get(pk=pk))
@@ -411,7 +466,6 @@ class RunRepository:
         self, run: NewRun, client_id: int, idempotency_key: str | None, batch_run_id: str | None = None
     ) -> RebalanceRun:
         _validate_new_run(run)
-        result = run.result if run.result is not None else json.loads(run.response_body)
         row = RebalanceRun(
             client_id=client_id,
             rebalance_run_id=run.rebalance_run_id,
@@ -422,18 +476,24 @@ class RunRepository:
             portfolio_id=run.portfolio_id,
             status=run.status,
             created_at=self.clock(),
-            result=result,
             response_body=run.response_body,
             request=run.request,
         )
+        # No savepoint: callers wrap their transaction in _collision_guard, which
+        # tells a duplicate run id apart after the rollback.
+        row.save(using=self.using, force_insert=True)
+        return row
+
+    @contextmanager
+    def _collision_guard(self, run: NewRun) -> Iterator[None]:
+        """Around a transaction that inserts ``run``: a unique violation on its
+        run id becomes RunIdCollision (checked once the transaction is gone)."""
         try:
-            with transaction.atomic(using=self.using):
-                row.save(using=self.using, force_insert=True)
+            yield
         except IntegrityError as exc:
             if self._runs().filter(rebalance_run_id=run.rebalance_run_id).exists():
                 raise RunIdCollision(run.rebalance_run_id) from exc
             raise
-        return row
 
     def _point_key_at(
         self, client_id: int, key: str, record: IdempotencyRecord | None, row: RebalanceRun
@@ -457,16 +517,7 @@ class RunRepository:
                 record = self._locked_record(client_id, key)
                 if record is None:
                     raise
-        record.request_hash = row.request_hash
-        record.state = IdempotencyState.COMPLETED
-        record.run = row
-        record.claim_token = None
-        record.lease_expires_at = None
-        record.updated_at = row.created_at
-        record.save(
-            using=self.using,
-            update_fields=["request_hash", "state", "run", "claim_token", "lease_expires_at", "updated_at"],
-        )
+        IdempotencyRecord.objects.using(self.using).filter(pk=record.pk).update(**_completed_mapping(row))
 
     def _filtered(self, filters: RunFilters):
         qs = self._runs()
@@ -512,6 +563,32 @@ class RunRepository:
 
 
 # --- helpers -------------------------------------------------------------
+
+
+class _ClaimLost(Exception):
+    """The claim's token no longer matches: another worker took the key over."""
+
+
+_IDEM = IdempotencyRecord._meta.db_table
+# One statement; SQLite (3.35+) and PostgreSQL alike. RETURNING yields no row when
+# the key is taken.
+_INSERT_CLAIM_SQL = (
+    f"INSERT INTO {_IDEM} (client_id, key, request_hash, state, claim_token, lease_expires_at, "
+    "created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+    "ON CONFLICT (client_id, key) DO NOTHING RETURNING id"
+)
+
+
+def _completed_mapping(row: RebalanceRun) -> dict[str, Any]:
+    """The columns of a COMPLETED mapping pointing at ``row``."""
+    return {
+        "request_hash": row.request_hash,
+        "state": IdempotencyState.COMPLETED,
+        "run": row,
+        "claim_token": None,
+        "lease_expires_at": None,
+        "updated_at": row.created_at,
+    }
 
 
 def _check_length(name: str, value: str, limit: int) -> None:

@@ -212,11 +212,15 @@ class Boom(Exception):
 
 
 def _fail_after_run_insert(monkeypatch):
-    def explode(self, client_id, key, record, row):
-        assert RebalanceRun.objects.using(self.using).filter(pk=row.pk).exists()
+    """Fail at the point where the key is pointed at the just-inserted run."""
+    import dpm_runs.repository
+
+    def explode(row, *args):
+        assert RebalanceRun.objects.filter(pk=row.pk).exists()
         raise Boom
 
-    monkeypatch.setattr(RunRepository, "_point_key_at", explode)
+    monkeypatch.setattr(RunRepository, "_point_key_at", lambda self, client_id, key, record, row: explode(row))
+    monkeypatch.setattr(dpm_runs.repository, "_completed_mapping", explode)
 
 
 @pytest.mark.django_db(transaction=True)

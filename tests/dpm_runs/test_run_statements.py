@@ -1,0 +1,43 @@
+"""Round trips to the run store per simulate call: few, and each one named."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.api.conftest import simulate_body
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BOOKKEEPING = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+def _run_store_statements(client, key: str) -> list[str]:
+    body = json.dumps(simulate_body())
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post("/rebalance/simulate", body, content_type="application/json",
+                               headers={"Idempotency-Key": key})
+    assert response.status_code == 200
+    return [
+        q["sql"] for q in queries.captured_queries
+        if "dpm_runs_" in q["sql"] and not q["sql"].lstrip().upper().startswith(BOOKKEEPING)
+    ]
+
+
+def test_a_fresh_simulate_is_a_claim_then_one_transaction_of_two_statements(client):
+    statements = _run_store_statements(client, "fresh")
+    assert len(statements) == 3, statements
+    claim, insert_run, complete = statements
+    assert claim.startswith("INSERT INTO dpm_runs_idempotencyrecord") and "ON CONFLICT" in claim
+    assert insert_run.startswith('INSERT INTO "dpm_runs_rebalancerun"')
+    assert complete.startswith('UPDATE "dpm_runs_idempotencyrecord"')
+
+
+def test_a_replay_is_two_statements(client):
+    _run_store_statements(client, "again")
+    statements = _run_store_statements(client, "again")
+    assert len(statements) == 2, statements
+    assert statements[0].startswith("INSERT INTO dpm_runs_idempotencyrecord")
+    assert statements[1].startswith("SELECT")
