@@ -55,8 +55,6 @@ class RebalanceRun(models.Model):
     # Set by the repository when the record is written (UTC), not by the database
     # default, so one transaction can give the mapping the same timestamp.
     created_at = models.DateTimeField()
-    # The result as JSON (jsonb on PostgreSQL) for ad-hoc support queries.
-    result = models.JSONField()
     # The exact JSON text returned to the client. jsonb keeps neither key order
     # nor number spelling, and replays and lookups must return the same bytes,
     # so they serve this text as stored, without parsing it.

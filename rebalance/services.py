@@ -56,7 +56,6 @@ def _new_run(result: RebalanceResult, rendered: dict, body: str, request: dict) 
         status=result.status,
         response_body=body,
         request=request,
-        result=rendered,
     )
 
 

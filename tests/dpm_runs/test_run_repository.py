@@ -30,19 +30,10 @@ def test_analyze_run_round_trip_keeps_every_byte(repo, make_run, clock, owner):
     assert fetched.created_at == clock.now
 
     row = RebalanceRun.objects.get(rebalance_run_id=new.rebalance_run_id)
-    # jsonb keeps the value, not the text; the text column keeps the bytes.
-    assert row.result == json.loads(new.response_body)
+    assert row.response_body == new.response_body
     assert row.request == new.request
     assert row.status == "READY"
     assert row.client_id == owner.pk
-
-
-def test_explicit_result_tree_is_stored_as_given(repo, make_run, owner):
-    new = make_run()
-    tree = json.loads(new.response_body)
-    tree["extra"] = "only in the tree"
-    repo.record_analyze_run(owner.pk, dataclasses.replace(new, result=tree), batch_run_id="batch_1")
-    assert RebalanceRun.objects.get().result["extra"] == "only in the tree"
 
 
 def test_get_run_is_exact_and_case_sensitive(repo, make_run, owner):
@@ -231,18 +222,19 @@ def test_large_columns_use_lz4_on_postgresql():
         cursor.execute(
             "SELECT attname, attcompression FROM pg_attribute "
             "WHERE attrelid = 'dpm_runs_rebalancerun'::regclass "
-            "AND attname IN ('result', 'response_body', 'request')"
+            "AND attname IN ('response_body', 'request')"
         )
         compression = dict(cursor.fetchall())
-    assert compression == {"result": "l", "response_body": "l", "request": "l"}
+    assert compression == {"response_body": "l", "request": "l"}
 
 
-def test_result_column_is_jsonb_on_postgresql():
+def test_the_result_is_stored_once_as_text_and_the_request_as_jsonb():
     if connection.vendor != "postgresql":
         pytest.skip("jsonb is PostgreSQL's type; SQLite stores JSON as text")
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT column_name, data_type FROM information_schema.columns "
-            "WHERE table_name = 'dpm_runs_rebalancerun' AND column_name IN ('result', 'request')"
+            "WHERE table_name = 'dpm_runs_rebalancerun' "
+            "AND column_name IN ('result', 'response_body', 'request')"
         )
-        assert dict(cursor.fetchall()) == {"result": "jsonb", "request": "jsonb"}
+        assert dict(cursor.fetchall()) == {"response_body": "text", "request": "jsonb"}
