@@ -236,17 +236,7 @@ class RunRepository:
         try:
             with self._collision_guard(run), transaction.atomic(using=self.using):
                 row = self._insert_run(run, claim.client_id, idempotency_key=claim.key)
-                completed = (
-                    IdempotencyRecord.objects.using(self.using)
-                    .filter(
-                        client_id=claim.client_id,
-                        key=claim.key,
-                        state=IdempotencyState.IN_PROGRESS,
-                        claim_token=claim.token,
-                    )
-                    .update(**_completed_mapping(row))
-                )
-                if not completed:
+                if not self._held_claim(claim).update(**_completed_mapping(row)):
                     raise _ClaimLost
                 return _stored(row)
         except _ClaimLost:
@@ -271,17 +261,17 @@ class RunRepository:
         worker is left alone. Returns whether a claim was removed.
         """
         with transaction.atomic(using=self.using):
-            deleted, _ = (
-                IdempotencyRecord.objects.using(self.using)
-                .filter(
-                    client_id=claim.client_id,
-                    key=claim.key,
-                    state=IdempotencyState.IN_PROGRESS,
-                    claim_token=claim.token,
-                )
-                .delete()
-            )
+            deleted, _ = self._held_claim(claim).delete()
         return deleted > 0
+
+    def _held_claim(self, claim: Claimed):
+        """The claim's record while ``claim`` still holds it (nobody took it over)."""
+        return IdempotencyRecord.objects.using(self.using).filter(
+            client_id=claim.client_id,
+            key=claim.key,
+            state=IdempotencyState.IN_PROGRESS,
+            claim_token=claim.token,
+        )
 
     # -- simulate with replay disabled; analyze ------------------------------
 
