@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 
+import pytest
+
 from rebalance.request_hash import canonical_request_json, request_hash
 from rebalance.serializers import RebalanceRequestSerializer
 
@@ -97,3 +99,83 @@ def test_non_ascii_is_escaped_with_lowercase_hex(simulate_body):
     simulate_body["portfolio_snapshot"]["portfolio_id"] = "a/\U0001f600"
     canonical = canonical_request_json(*_engine(simulate_body))
     assert '"portfolio_id":"a/\\ud83d\\ude00"' in canonical
+
+
+# --- hashes stored before the pydantic boundary still match -------------------------------
+#
+# Request bodies of our own that exercise every normalization (JSON numbers with and
+# without fractions, lenient booleans and integers, spelled-out nulls, unknown keys,
+# non-ASCII ids, every nested option object). Their hashes were computed by the code of
+# commit 3162881, which built the canonical request from the engine dataclasses: a run
+# stored then must still replay under the same Idempotency-Key.
+
+PINNED_BODIES = {
+    "numbers_and_lenient_scalars": {
+        "portfolio_snapshot": {
+            "portfolio_id": "pf_pin_é✓", "base_currency": "EUR", "snapshot_id": "ps_1",
+            "positions": [
+                {"instrument_id": "EQ_A", "quantity": 100.00,
+                 "market_value": {"amount": "1_000.50", "currency": "EUR"},
+                 "lots": [{"lot_id": "L1", "quantity": " 60 ", "unit_cost": {"amount": 9.5, "currency": "EUR"}, "purchase_date": "2024-01-02"},
+                          {"lot_id": "L2", "quantity": 40, "unit_cost": {"amount": "1e1", "currency": "EUR"}, "purchase_date": "2024-02-03"}]},
+            ],
+            "cash_balances": [{"currency": "EUR", "amount": "250.00", "settled": "200.0", "pending": 50},
+                              {"currency": "USD", "amount": "-0"}],
+        },
+        "market_data_snapshot": {
+            "snapshot_id": "md_1",
+            "prices": [{"instrument_id": "EQ_A", "price": 123456789.123456789, "currency": "EUR"},
+                       {"instrument_id": "EQ_B", "price": "1E+2", "currency": "USD"}],
+            "fx_rates": [{"pair": "USD/EUR", "rate": 0.9}],
+        },
+        "model_portfolio": {"targets": [{"instrument_id": "EQ_A", "weight": "0.5"}, {"instrument_id": "EQ_B", "weight": 0.45}]},
+        "shelf_entries": [
+            {"instrument_id": "EQ_A", "status": "APPROVED", "asset_class": "EQUITY", "issuer_id": "ISS_1",
+             "liquidity_tier": "L2", "settlement_days": "3", "min_notional": {"amount": "10", "currency": "EUR"},
+             "attributes": {"sector": "TECH", "region": "EU"}, "unknown_key": 1},
+            {"instrument_id": "EQ_B", "status": "SELL_ONLY", "settlement_days": 1.0},
+        ],
+        "options": {
+            "valuation_mode": "TRUST_SNAPSHOT", "target_method": "SOLVER", "compare_target_methods": "yes",
+            "allow_restricted": 0, "suppress_dust_trades": "off", "fx_buffer_pct": 0.02,
+            "min_trade_notional": {"amount": 5, "currency": "EUR"},
+            "max_turnover_pct": "0.25", "enable_tax_awareness": "true", "max_realized_capital_gains": 1000,
+            "link_buy_to_same_currency_sell_dependency": "n", "drift_top_contributors_limit": "7",
+            "suitability_thresholds": {"max_weight_by_liquidity_tier": {"L1": 1, "L3": "0.300"},
+                                       "data_quality_issue_severity": "HIGH", "cash_band_min_weight": 0.0},
+            "fx_funding_source_currency": "BASE_ONLY", "settlement_horizon_days": 3.0,
+            "max_overdraft_by_ccy": {"EUR": "100.00", "USD": 0},
+            "group_constraints": {"sector:TECH": {"max_weight": "0.40"}, "region:EU": {"max_weight": 1}},
+        },
+    },
+    "empty_collections_and_defaults": {
+        "portfolio_snapshot": {"portfolio_id": "pf_empty", "base_currency": "SGD"},
+        "market_data_snapshot": {},
+        "model_portfolio": {"targets": []},
+        "shelf_entries": [],
+        "options": {},
+    },
+    "nulls_spelled_out": {
+        "portfolio_snapshot": {"portfolio_id": "pf_nulls", "base_currency": "USD", "snapshot_id": None,
+                               "positions": [{"instrument_id": "X", "quantity": "0.000", "market_value": None}],
+                               "cash_balances": [{"currency": "USD", "amount": "0E-8", "settled": None, "pending": None}]},
+        "market_data_snapshot": {"snapshot_id": None, "prices": [{"instrument_id": "X", "price": "1", "currency": "USD"}]},
+        "model_portfolio": {"targets": [{"instrument_id": "X", "weight": "1.00"}]},
+        "shelf_entries": [{"instrument_id": "X", "status": "RESTRICTED", "issuer_id": None, "liquidity_tier": None,
+                           "min_notional": None}],
+        "options": {"single_position_max_weight": None, "dust_trade_threshold": {"amount": "0.5", "currency": "USD"},
+                    "max_turnover_pct": None, "enable_workflow_gates": False, "block_on_missing_fx": "F"},
+    },
+}
+
+HASHES_BEFORE_THE_PYDANTIC_BOUNDARY = {
+    "numbers_and_lenient_scalars": "sha256:00328c4b5ea69436da3edc33904398b23f92b1a64d1629c7214148463673d0e6",
+    "empty_collections_and_defaults": "sha256:d51671d50e8c57d9d1255757e1d3f588d8b7a8daaa8866dee47587e76adf9d47",
+    "nulls_spelled_out": "sha256:f5ae67faea3bdc663c47f605a5953f9da25faecdcfc731a760f8a59b93d57566",
+}
+
+
+@pytest.mark.parametrize("name", sorted(PINNED_BODIES))
+def test_hash_stored_before_the_pydantic_boundary_still_matches(name):
+    body = json.loads(json.dumps(PINNED_BODIES[name]))  # as parsed from HTTP
+    assert _hash(body) == HASHES_BEFORE_THE_PYDANTIC_BOUNDARY[name]
