@@ -165,7 +165,7 @@ REST_FRAMEWORK = {
     "DEFAULT_METADATA_CLASS": None,
 }
 
-# Request bodies up to 20 MB: a simulate body at the serializer caps (10,000 positions,
+# Request bodies up to 20 MB: a simulate body at the boundary's caps (10,000 positions,
 # 20,000 prices and shelf entries) is about 5 MB; anything larger is answered 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=20 * 1024 * 1024)
 

@@ -24,6 +24,7 @@ from drf_spectacular.utils import (
     extend_schema,
 )
 
+from lotus_manage import openapi_pydantic  # noqa: F401  (registers the pydantic extension)
 from lotus_manage.problems import INTERNAL_ERROR_DETAIL, PROBLEM_CONTENT_TYPE
 from rebalance.schema_components import (
     BatchRebalanceResultSerializer,
@@ -31,7 +32,7 @@ from rebalance.schema_components import (
     RebalanceResultSerializer,
     ValidationProblemSerializer,
 )
-from rebalance.serializers import BatchRebalanceRequestSerializer, RebalanceRequestSerializer
+from rebalance.boundary import BatchRebalanceRequest, RebalanceRequest
 from rebalance.services import IDEMPOTENCY_CONFLICT, IDEMPOTENCY_IN_PROGRESS
 
 JSON = "application/json"
@@ -626,7 +627,7 @@ simulate_schema = extend_schema(
     ),
     # Explicit media type: the view has no parser classes (it decodes the body itself),
     # so drf-spectacular would otherwise find no request media type and drop the body.
-    request={JSON: RebalanceRequestSerializer},
+    request={JSON: RebalanceRequest},
     parameters=[
         IDEMPOTENCY_KEY_PARAMETER,
         CORRELATION_ID_PARAMETER,
@@ -701,7 +702,7 @@ analyze_schema = extend_schema(
         "`failed_scenarios` and the call still answers 200. Every response carries "
         "`X-Correlation-Id`. Errors are problem details (`application/problem+json`)."
     ),
-    request={JSON: BatchRebalanceRequestSerializer},
+    request={JSON: BatchRebalanceRequest},
     parameters=[CORRELATION_ID_PARAMETER, CORRELATION_ID_RESPONSE_HEADER],
     examples=[
         OpenApiExample(

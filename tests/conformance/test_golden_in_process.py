@@ -1,4 +1,4 @@
-"""Every conformance case of ../shared run in-process: serializers → engine → renderer.
+"""Every conformance case of ../shared run in-process: boundary → engine → renderer.
 
 The judge's own comparison module decides (default tolerance). The fixtures stay in
 ../shared; where it is absent (a plain clone) the test skips and says why.
@@ -12,13 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from rebalance.engine import render_batch, render_result, run_batch, simulate
-from rebalance.request_hash import hash_of_tree, request_hash, request_tree
-from rebalance.serializers import (
-    BatchRebalanceRequestSerializer,
-    RebalanceRequestSerializer,
+from rebalance.boundary import (
+    BatchRebalanceRequest,
+    RebalanceRequest,
     validate_engine_options,
+    validate_request,
 )
+from rebalance.engine import render_batch, render_result, run_batch, simulate
+from rebalance.request_hash import hash_of_tree
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 GOLDEN = SHARED / "conformance" / "golden"
@@ -38,17 +39,17 @@ def _run(case: dict) -> dict:
     request = json.loads(json.dumps(case["request"]))  # a private copy, as parsed from HTTP
     correlation = (case.get("headers") or {}).get("X-Correlation-Id")
     if case["kind"] == "simulate":
-        serializer = RebalanceRequestSerializer(data=request)
-        assert serializer.is_valid(), serializer.errors
-        inputs, options = serializer.to_engine()
+        body, issues = validate_request(request, RebalanceRequest)
+        assert not issues, issues
+        inputs, options = body.to_engine()
         result = simulate(
-            inputs, options, request_hash=request_hash(inputs, options),
+            inputs, options, request_hash=hash_of_tree(body.request_tree()),
             correlation_id=correlation or "c_none",
         )
         return render_result(result)
-    serializer = BatchRebalanceRequestSerializer(data=request)
-    assert serializer.is_valid(), serializer.errors
-    inputs, scenarios = serializer.to_engine()
+    body, issues = validate_request(request, BatchRebalanceRequest)
+    assert not issues, issues
+    inputs, scenarios = body.to_engine()
     batch = run_batch(inputs, scenarios, validate_engine_options, correlation_prefix=correlation)
     return render_batch(batch)
 
@@ -171,19 +172,18 @@ STORED_REQUEST_HASHES = {
 def _stored_request_hashes(case: dict) -> dict[str, str]:
     request = json.loads(json.dumps(case["request"]))
     if case["kind"] == "simulate":
-        serializer = RebalanceRequestSerializer(data=request)
-        assert serializer.is_valid(), serializer.errors
-        return {"": hash_of_tree(request_tree(*serializer.to_engine()))}
-    serializer = BatchRebalanceRequestSerializer(data=request)
-    assert serializer.is_valid(), serializer.errors
-    inputs, scenarios = serializer.to_engine()
+        body, issues = validate_request(request, RebalanceRequest)
+        assert not issues, issues
+        return {"": hash_of_tree(body.request_tree())}
+    body, issues = validate_request(request, BatchRebalanceRequest)
+    assert not issues, issues
     hashes = {}
-    for scenario, raw in scenarios.items():
+    for scenario in body.scenarios:
         try:
-            options = validate_engine_options(raw)
+            validate_engine_options(body.scenarios[scenario].options)
         except ValueError:
             continue  # an invalid scenario runs nothing and stores nothing
-        hashes[":" + scenario] = hash_of_tree(request_tree(inputs, options))
+        hashes[":" + scenario] = hash_of_tree(body.scenario_request_tree(scenario))
     return hashes
 
 

@@ -13,13 +13,14 @@ from django.test import Client
 from oas_checks import schema_errors
 
 from rebalance import schema as docs
-from rebalance.engine import render_batch, render_result, run_batch, simulate
-from rebalance.request_hash import request_hash
-from rebalance.serializers import (
-    BatchRebalanceRequestSerializer,
-    RebalanceRequestSerializer,
+from rebalance.boundary import (
+    BatchRebalanceRequest,
+    RebalanceRequest,
     validate_engine_options,
+    validate_request,
 )
+from rebalance.engine import render_batch, render_result, run_batch, simulate
+from rebalance.request_hash import hash_of_tree
 
 GOLDEN = Path(__file__).resolve().parents[2].parent / "shared" / "conformance" / "golden"
 CASES = sorted(GOLDEN.glob("*.json")) if GOLDEN.is_dir() else []
@@ -27,20 +28,20 @@ ABSENT = "../shared/conformance is absent (plain clone outside CI): conformance 
 
 
 def _simulate(body: dict, correlation_id: str, run_id: str | None = None) -> dict[str, Any]:
-    serializer = RebalanceRequestSerializer(data=copy.deepcopy(body))
-    assert serializer.is_valid(), serializer.errors
-    inputs, options = serializer.to_engine()
+    request, issues = validate_request(copy.deepcopy(body), RebalanceRequest)
+    assert not issues, issues
+    inputs, options = request.to_engine()
     result = simulate(
-        inputs, options, request_hash=request_hash(inputs, options),
+        inputs, options, request_hash=hash_of_tree(request.request_tree()),
         correlation_id=correlation_id, run_id=run_id,
     )
     return render_result(result)
 
 
 def _analyze(body: dict, correlation_prefix: str | None, batch_id: str | None = None):
-    serializer = BatchRebalanceRequestSerializer(data=copy.deepcopy(body))
-    assert serializer.is_valid(), serializer.errors
-    inputs, scenarios = serializer.to_engine()
+    request, issues = validate_request(copy.deepcopy(body), BatchRebalanceRequest)
+    assert not issues, issues
+    inputs, scenarios = request.to_engine()
     batch = run_batch(
         inputs, scenarios, validate_engine_options,
         correlation_prefix=correlation_prefix, batch_id=batch_id,

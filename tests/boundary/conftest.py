@@ -1,4 +1,4 @@
-"""Request bodies shared by the serializer tests.
+"""Request bodies and helpers shared by the boundary tests.
 
 ``SPEC_SIMULATE_BODY`` is the request of api.md Appendix A.1 (§8.1), the input of the
 Appendix B request-hash test vector.
@@ -39,7 +39,7 @@ SPEC_SIMULATE_BODY_JSON = """
 
 @pytest.fixture
 def simulate_body() -> dict:
-    """A fresh copy of the §8.1 simulate body, parsed as DRF's JSONParser would."""
+    """A fresh copy of the §8.1 simulate body, parsed as the views parse it."""
     return json.loads(SPEC_SIMULATE_BODY_JSON)
 
 
@@ -54,13 +54,19 @@ def analyze_body(simulate_body) -> dict:
 
 @pytest.fixture
 def issues_of():
-    """``issues_of(SerializerClass, data)``: the flattened 422 issues (with ``input``)."""
-    from rebalance.validation_issues import flatten_errors
+    """``issues_of(Model, data)``: the 422 issues of a decoded body (``[]`` when valid)."""
+    from rebalance.boundary import validate_request
 
-    def _issues(serializer_class, data, **kwargs):
-        serializer = serializer_class(data=data, **kwargs)
-        if serializer.is_valid():
-            return []
-        return flatten_errors(serializer.errors, body=data)
+    def _issues(model, data):
+        return validate_request(data, model)[1]
 
     return _issues
+
+
+def valid(model, data):
+    """The validated request of a body that must be valid."""
+    from rebalance.boundary import validate_request
+
+    request, issues = validate_request(data, model)
+    assert not issues, issues
+    return request
