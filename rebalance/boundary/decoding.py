@@ -49,11 +49,12 @@ def decode_json_body(raw: bytes | str) -> Any:
 
     Raises ``BodyDecodeError`` with ``{"type": "json_invalid", "loc": ["body", offset],
     ...}`` for malformed JSON, and at ``["body"]`` for the non-JSON literals NaN /
-    Infinity, nesting too deep to parse and integers too long to convert.
+    Infinity, nesting too deep to parse, integers too long to convert and strings that
+    are not Unicode text (an escaped unpaired surrogate).
     """
     text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        value = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         raise BodyDecodeError(_json_invalid(["body", exc.pos], exc.msg)) from exc
     except _NonStandardToken as exc:
@@ -66,6 +67,29 @@ def decode_json_body(raw: bytes | str) -> Any:
         raise BodyDecodeError(
             _json_invalid(["body"], f"integer longer than {sys.get_int_max_str_digits()} digits")
         ) from exc
+    # Only a \u escape can produce an unpaired surrogate (the UTF-8 decoder rejects
+    # encoded ones); such a string is not Unicode text and cannot be stored or sent.
+    if "\\u" in text and _has_unpaired_surrogate(value):
+        raise BodyDecodeError(_json_invalid(["body"], "string with an unpaired surrogate"))
+    return value
+
+
+def _has_unpaired_surrogate(value: Any) -> bool:
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if not item.isascii():
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError:
+                    return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
 
 
 def missing_body_issue() -> dict[str, Any]:
