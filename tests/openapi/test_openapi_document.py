@@ -186,9 +186,6 @@ def test_decimals_are_documented_as_strings(components):
 
 def test_lookup_result_is_a_rebalance_result(components):
     result = components["DpmRunLookupResponse"]["properties"]["result"]
-    if ref_name(result) is None:
-        pytest.xfail("dpm_runs/views.py still uses its own DpmRunLookupResponseSerializer "
-                     "(result: JSONField); use rebalance.schema_components")
     assert ref_name(result) == "RebalanceResult"
 
 
