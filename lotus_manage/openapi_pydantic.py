@@ -77,11 +77,15 @@ def component_ref(name: str) -> WithJsonSchema:
 
 
 def _resolve_marks(node: Any) -> Any:
+    """Turn component marks into references; a ``$ref`` with siblings (a description, a
+    default) into ``allOf: [$ref]``, since OpenAPI 3.0 ignores a reference's siblings."""
     if isinstance(node, dict):
         if _COMPONENT_MARK in node:
-            rest = {key: value for key, value in node.items() if key != _COMPONENT_MARK}
-            # allOf: a bare $ref could not carry a description beside it.
-            return {"allOf": [{"$ref": REF_TEMPLATE.format(model=node[_COMPONENT_MARK])}], **rest}
+            node = {"$ref": REF_TEMPLATE.format(model=node[_COMPONENT_MARK]),
+                    **{key: value for key, value in node.items() if key != _COMPONENT_MARK}}
+        if "$ref" in node and len(node) > 1:
+            rest = {key: _resolve_marks(value) for key, value in node.items() if key != "$ref"}
+            return {"allOf": [{"$ref": node["$ref"]}], **rest}
         return {key: _resolve_marks(value) for key, value in node.items()}
     if isinstance(node, list):
         return [_resolve_marks(item) for item in node]
