@@ -64,7 +64,7 @@ class ValidationIssueContext(TypedDict, total=False):
     ge: _doc(int | str, "`greater_than_equal`: the lower bound.")
     le: _doc(int | str, "`less_than_equal`: the upper bound.")
     max_length: _doc(int, "`too_long`, `string_too_long`: the maximum length.")
-    field_type: _doc(str, "`too_long`: `List` or `Dictionary`.")
+    field_type: _doc(str, "`too_long`: `List`, `Dictionary` or `Body` (too many commas).")
     actual_length: _doc(int, "`too_long`: the length sent.")
     max_digits: _doc(int, "`decimal_max_digits`: the most significant digits a decimal may have.")
     min_exponent: _doc(int, "`decimal_out_of_range`: the smallest adjusted exponent.")

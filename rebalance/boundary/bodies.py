@@ -321,6 +321,7 @@ class RebalanceRequest(SharedSnapshots):
     * Strings are strict (a number is not a string). Identifiers, currencies, attribute
       keys and values are at most 128 characters; `portfolio_id` at most 256.
     * Unknown keys are ignored everywhere and do not change the request hash.
+    * A body with more than 500,000 commas is refused before it is parsed.
     """
 
     options: EngineOptions

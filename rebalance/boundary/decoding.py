@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from rebalance.boundary import limits
 from rebalance.boundary.issues import issues_from
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -97,11 +98,24 @@ def missing_body_issue() -> dict[str, Any]:
     return {"type": "missing", "loc": ["body"], "msg": "Field required", "input": None}
 
 
+def too_many_values_issue() -> dict[str, Any]:
+    """The issue for a body with more than ``MAX_BODY_SEPARATORS`` commas."""
+    return {
+        "type": "too_long",
+        "loc": ["body"],
+        "msg": f"Body should have at most {limits.MAX_BODY_SEPARATORS} separators (commas)",
+        "input": {},
+        "ctx": {"field_type": "Body", "max_length": limits.MAX_BODY_SEPARATORS},
+    }
+
+
 def validate_request_body(raw: bytes, model: type[Model]) -> tuple[Model | None, list[dict[str, Any]]]:
     """Decode and validate a raw body: ``(request, [])`` when valid, else
     ``(None, issues)`` with the contract's ordered 422 issues."""
     if not raw.strip():
         return None, [missing_body_issue()]
+    if raw.count(b",") > limits.MAX_BODY_SEPARATORS:  # one pass in C, before parsing
+        return None, [too_many_values_issue()]
     try:
         body = decode_json_body(raw)
     except BodyDecodeError as exc:

@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from rebalance.boundary import limits
+from rebalance.engine.collector import collector_paused
 
 TRUNCATION_MARK = "…"
 
@@ -27,7 +28,13 @@ TRUNCATION_MARK = "…"
 def issues_from(exc: ValidationError, prefix: str = "body") -> list[dict[str, Any]]:
     """The contract's ordered issues of a failed validation, located under ``prefix``."""
     issues = []
-    for error in exc.errors(include_url=False)[: limits.MAX_REPORTED_ISSUES]:
+    # pydantic hands over every error at once (millions for a huge body of bad values);
+    # with the collector running, building them would rescan the growing heap again and
+    # again. They hold no reference cycles: reference counting frees them.
+    with collector_paused():
+        errors = exc.errors(include_url=False)
+    del errors[limits.MAX_REPORTED_ISSUES :]
+    for error in errors:
         issue: dict[str, Any] = {
             "type": error["type"],
             "loc": [prefix, *(_bounded_loc_part(part) for part in error["loc"])],

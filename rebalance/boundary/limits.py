@@ -40,6 +40,13 @@ MAX_DECIMAL_DIGITS = 50
 DECIMAL_MIN_ADJUSTED_EXPONENT = -100
 DECIMAL_MAX_ADJUSTED_EXPONENT = 100
 
+# Separators (commas) in one body, counted in the raw bytes before it is parsed: about the
+# number of values it holds. A body at every collection maximum with realistic content
+# has far fewer (5,000 instruments with lots and attributes: about 100,000); without
+# this cap a 20 MB body of two million invalid values makes pydantic hold two million
+# errors (about 2.5 GB) before any of them can be reported.
+MAX_BODY_SEPARATORS = 500_000
+
 # 422 answers: an echoed ``input`` whose JSON text is longer than this is cut, and at
 # most this many issues are listed, so a 20 MB body cannot produce a larger error body.
 MAX_ECHOED_INPUT_CHARS = 2_000

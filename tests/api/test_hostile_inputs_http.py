@@ -245,3 +245,25 @@ def test_integer_field_given_a_huge_numeric_string_is_422(api):
         "int_parsing_size", ["body", "options", "settlement_horizon_days"])
     assert issue["input"].endswith("…")
     nothing_recorded()
+
+
+def test_a_body_of_millions_of_values_is_refused_before_parsing(api):
+    # Two million invalid attribute values: pydantic would hold one error per value.
+    body = simulate_body()
+    body["shelf_entries"] = [
+        {"instrument_id": f"I{i}", "status": "APPROVED", "attributes": {f"k{j}": j for j in range(100)}}
+        for i in range(limits.MAX_BODY_SEPARATORS // 100 + 1)
+    ]
+    started = time.perf_counter()
+    [issue] = issues(api.simulate(body, key="millions"))
+    assert time.perf_counter() - started < 5
+    assert (issue["type"], issue["loc"]) == ("too_long", ["body"])
+    assert issue["ctx"] == {"field_type": "Body", "max_length": limits.MAX_BODY_SEPARATORS}
+    nothing_recorded()
+
+
+def test_the_largest_benchmark_body_is_far_below_the_separator_cap():
+    from tests.factories import scaled_simulate_body
+
+    raw = json.dumps(scaled_simulate_body(5_000, holdings=True)).encode()
+    assert raw.count(b",") < limits.MAX_BODY_SEPARATORS // 4
