@@ -179,3 +179,17 @@ HASHES_BEFORE_THE_PYDANTIC_BOUNDARY = {
 def test_hash_stored_before_the_pydantic_boundary_still_matches(name):
     body = json.loads(json.dumps(PINNED_BODIES[name]))  # as parsed from HTTP
     assert _hash(body) == HASHES_BEFORE_THE_PYDANTIC_BOUNDARY[name]
+
+
+@pytest.mark.parametrize(
+    "tree",
+    [
+        {"k": "".join(chr(i) for i in range(0x80)), "b": [True, False, None, 0, -7, 20]},
+        {"\x7f": "del", "z": {"y": {"x": []}}, "A": {}, "_": "underscore", "a": "x/y"},
+        {"id": "pf_é_✓", "e": "\U0001f600", "nested": [{"ü": "ö"}]},
+        {chr(i): chr(i) for i in range(0x20)},
+    ],
+    ids=["every_ascii_char", "del_and_key_order", "non_ascii", "control_keys"],
+)
+def test_canonical_text_is_the_json_modules(tree):
+    assert canonical_json(tree) == json.dumps(tree, sort_keys=True, separators=(",", ":"))
