@@ -6,8 +6,8 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from rebalance.engine import render_batch, run_batch
 from rebalance.boundary import BatchRebalanceRequest, validate_engine_options
+from rebalance.engine import render_batch, run_batch
 
 from ._request_files import report_invalid, validate_file
 

@@ -6,8 +6,8 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from rebalance.engine import render_result, simulate
 from rebalance.boundary import RebalanceRequest
+from rebalance.engine import render_result, simulate
 from rebalance.request_hash import hash_of_tree
 
 from ._request_files import report_invalid, validate_file
