@@ -1,4 +1,4 @@
-"""The request boundary: pydantic models of the request bodies and their input limits.
+"""The contract at the boundary: request models, their input limits, response shapes.
 
 * ``RebalanceRequest`` (simulate) and ``BatchRebalanceRequest`` (analyze): validate with
   ``validate_request_body(raw, Model)``, which returns ``(request, [])`` or
@@ -6,6 +6,7 @@
 * ``request.to_engine()`` gives the engine's dataclasses; ``request.request_tree()`` the
   normalized request that is hashed and stored.
 * ``validate_engine_options(raw)``: one analyze scenario's options, or ``InvalidOptions``.
+* ``limits.py``: every input limit; ``responses.py``: the response bodies, declared once.
 """
 
 from rebalance.boundary.bodies import BatchRebalanceRequest, RebalanceRequest
