@@ -22,6 +22,7 @@ logger = logging.getLogger("lotus_manage.errors")
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 INTERNAL_ERROR_DETAIL = "An unexpected error occurred."
+TOO_LARGE_DETAIL = "Request body exceeds the configured size limit."
 
 
 def problem_response(
@@ -90,7 +91,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse:
     if isinstance(exc, ServiceError):
         return problem_response(django_request, exc.status, exc.detail, headers=exc.headers)
     if isinstance(exc, RequestDataTooBig):
-        return problem_response(django_request, 413, "Request body exceeds the configured size limit.")
+        return problem_response(django_request, 413, TOO_LARGE_DETAIL)
     if isinstance(exc, Http404) or (
         isinstance(exc, drf.NotFound) and exc.detail == drf.NotFound.default_detail
     ):
@@ -128,5 +129,5 @@ def server_error(request) -> HttpResponse:
 def bad_request(request, exception=None) -> HttpResponse:
     """Django ``handler400`` (e.g. a disallowed Host header or an oversized body)."""
     if isinstance(exception, RequestDataTooBig):
-        return problem_response(request, 413, "Request body exceeds the configured size limit.")
+        return problem_response(request, 413, TOO_LARGE_DETAIL)
     return problem_response(request, 400, "Bad Request")

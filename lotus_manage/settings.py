@@ -206,7 +206,7 @@ REST_FRAMEWORK = {
     "DEFAULT_METADATA_CLASS": None,
 }
 
-# Request bodies up to 20 MB: a simulate body at the serializer caps (10,000 positions,
+# Request bodies up to 20 MB: a simulate body at the boundary's caps (10,000 positions,
 # 20,000 prices and shelf entries) is about 5 MB; anything larger is answered 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=20 * 1024 * 1024)
 
@@ -226,7 +226,7 @@ SPECTACULAR_SETTINGS = {
     # 401/403/429 of every operation that needs an API key (lotus_manage/openapi.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "lotus_manage.openapi.add_access_control_responses",
+        "access_control.openapi.add_access_control_responses",
     ],
     # Swagger UI keeps the key entered under "Authorize" across page reloads.
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
