@@ -13,7 +13,6 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from access_control.rates import parse_rate
-from lotus_manage.env_flags import env_flag
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -259,12 +258,11 @@ LOGGING = {
     },
 }
 
-# --- Service toggles (API contract section 1.10) -----------------------------
+# --- Service toggles ---------------------------------------------------------
 
-# Values at start-up. They follow the contract's flag rule (see
-# lotus_manage/env_flags.py), which is stricter than env.bool.
-DPM_SUPPORT_APIS_ENABLED = env_flag("DPM_SUPPORT_APIS_ENABLED", default=True)
-DPM_IDEMPOTENCY_REPLAY_ENABLED = env_flag("DPM_IDEMPOTENCY_REPLAY_ENABLED", default=True)
+# DPM_SUPPORT_APIS_ENABLED and DPM_IDEMPOTENCY_REPLAY_ENABLED are not settings:
+# they take effect without a restart, so dpm_runs/toggles.py and
+# rebalance/toggles.py read the environment on every request.
 
 # Per-client request rates, counted in the database so that every worker shares
 # them: simulate/analyze, and reads of stored runs. "<count>/<s|min|hour|day>".

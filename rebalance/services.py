@@ -13,7 +13,6 @@ from typing import Any
 import orjson
 
 from dpm_runs.repository import Claimed, Conflict, InProgress, NewRun, Replay, RunIdCollision, RunRepository
-from dpm_runs.toggles import idempotency_replay_enabled
 from lotus_manage.problems import ServiceError
 from rebalance.boundary import BatchRebalanceRequest, RebalanceRequest, validate_engine_options
 from rebalance.engine import render_batch, render_result, run_batch, simulate
@@ -21,6 +20,7 @@ from rebalance.engine.batch import new_batch_id
 from rebalance.engine.errors import RunIdTaken
 from rebalance.engine.models import EngineOptions
 from rebalance.engine.results import RebalanceResult
+from rebalance.toggles import idempotency_replay_enabled
 from rebalance.request_hash import hash_of_tree
 
 logger = logging.getLogger("rebalance.services")
