@@ -7,7 +7,7 @@ simulate operation declares; this app does not import the simulation's code for 
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Callable
 
 from drf_spectacular.utils import OpenApiExample
 from pydantic import Field, WithJsonSchema
@@ -58,13 +58,19 @@ class DpmRunIdempotencyLookupResponse(TypedDict):
     )
 
 
-class LookupExample(OpenApiExample):
-    """The lookup of the simulate example's run, produced when the document is built.
+# What the lookups' examples show: a stored run holds a simulation result, which this app
+# neither produces nor imports. The app that simulates supplies them (``provide_example``)
+# when its URLs load, so the dependency runs from the simulation to the run store only.
+_EXAMPLE_SOURCES: dict[str, Callable[[], Any]] = {}
 
-    A stored run holds a real simulate result, so the example asks the simulation's
-    example module for one; it is imported only then (the lookups themselves never
-    touch the simulation's code).
-    """
+
+def provide_example(name: str, source: Callable[[], Any]) -> None:
+    """Register ``source`` as the producer of the lookup example called ``name``."""
+    _EXAMPLE_SOURCES[name] = source
+
+
+class LookupExample(OpenApiExample):
+    """A lookup's example, produced by its registered source when the document is built."""
 
     def __init__(self, name: str, what: str) -> None:
         self._what = what
@@ -72,9 +78,11 @@ class LookupExample(OpenApiExample):
 
     @property
     def value(self) -> Any:
-        from rebalance import openapi_examples
-
-        return getattr(openapi_examples, self._what)()
+        try:
+            source = _EXAMPLE_SOURCES[self._what]
+        except KeyError:
+            raise LookupError(f"no source provides the lookup example {self._what!r}") from None
+        return source()
 
     @value.setter
     def value(self, _ignored: Any) -> None:

@@ -20,6 +20,7 @@ from lotus_manage.openapi import (
     too_large_response,
     validation_response,
 )
+from dpm_runs.openapi import provide_example
 from lotus_manage.problems import PROBLEM_CONTENT_TYPE
 from rebalance import openapi_examples as examples
 from rebalance.boundary import BatchRebalanceRequest, RebalanceRequest
@@ -31,18 +32,34 @@ JSON = "application/json"
 SIMULATE_PATH = "/rebalance/simulate"
 ANALYZE_PATH = "/rebalance/analyze"
 
+# The run lookups show the run of the READY simulate example; the run store documents the
+# lookups, the simulation supplies what a stored run holds.
+provide_example("run_lookup", examples.run_lookup)
+provide_example("idempotency_lookup", examples.idempotency_lookup)
+
 # --- Headers ------------------------------------------------------------------------------
 
+# The keys rebalance.headers.idempotency_key_issue accepts: printable ASCII, no space at
+# either end (the length is the parameter's maxLength).
+IDEMPOTENCY_KEY_PATTERN = "^[!-~]([ -~]*[!-~])?$"
+# The ids lotus_manage.middleware accepts; empty counts as absent.
+CORRELATION_ID_PATTERN = "^[A-Za-z0-9._:@+=~-]{0,128}$"
+
 IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
-    IDEMPOTENCY_HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
+    IDEMPOTENCY_HEADER,
+    # Exactly what rebalance.headers.idempotency_key_issue lets through.
+    {"type": "string", "minLength": 1, "maxLength": IDEMPOTENCY_KEY_MAX_LENGTH,
+     "pattern": IDEMPOTENCY_KEY_PATTERN},
+    OpenApiParameter.HEADER, required=True,
     description=f"Client-chosen key (1-{IDEMPOTENCY_KEY_MAX_LENGTH} printable characters). "
     "Same key and same canonical body replays the stored result; same key and a different "
     "body is 409.",
 )
 CORRELATION_ID_PARAMETER = OpenApiParameter(
-    "X-Correlation-Id", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    "X-Correlation-Id", {"type": "string", "pattern": CORRELATION_ID_PATTERN},
+    OpenApiParameter.HEADER, required=False,
     description="Optional trace id (1-128 of A-Z a-z 0-9 . _ : @ + = ~ -); generated when absent "
-    "and echoed in the X-Correlation-Id response header.",
+    "or empty, and echoed in the X-Correlation-Id response header.",
 )
 IDEMPOTENT_REPLAYED_HEADER = OpenApiParameter(
     "Idempotent-Replayed", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,

@@ -298,6 +298,17 @@ def test_lookups_have_404_examples(openapi, path):
     assert {value["detail"] for value in examples.values()} == LOOKUPS[path]
 
 
+@pytest.mark.parametrize("path", sorted(LOOKUPS))
+def test_lookups_show_the_run_of_the_ready_simulate_example(openapi, path):
+    # Supplied to dpm_runs by rebalance.schema; a lost registration leaves no example.
+    (found,) = _examples(openapi, path, "get", "200").values()
+    ready_run_id = next(
+        value["rebalance_run_id"] for name, value in _examples(openapi, SIMULATE, "post", "200").items()
+        if value["status"] == "READY"
+    )
+    assert found["rebalance_run_id"] == ready_run_id
+
+
 def _all_examples(openapi):
     for path, method, operation in _operations(openapi):
         bodies = [("request", operation.get("requestBody", {}))]
@@ -323,3 +334,21 @@ def test_every_example_has_exactly_the_keys_of_its_component(openapi, components
 def test_every_example_validates_against_its_schema(openapi, components):
     for where, value, schema in _all_examples(openapi):
         assert schema_errors(value, schema, components) == [], where
+
+
+def test_the_run_store_app_imports_nothing_of_the_simulation_app():
+    # The lookups' examples are supplied by the simulation (rebalance.schema); the run
+    # store itself must stay free of it, so either app can change without the other.
+    import ast
+    from pathlib import Path
+
+    offenders = []
+    for path in Path("dpm_runs").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            offenders += [f"{path}: {name}" for name in names if name.split(".")[0] == "rebalance"]
+    assert offenders == []
