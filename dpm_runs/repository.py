@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from . import claim_locks
 from .models import (
     CORRELATION_ID_MAX_LENGTH,
     IDEMPOTENCY_KEY_MAX_LENGTH,
@@ -43,6 +45,8 @@ from .models import (
 
 DEFAULT_LEASE_SECONDS = 60
 DEFAULT_CHUNK_SIZE = 100
+# Pause between looks for the claim row of a live lock holder that has not written it yet.
+_HOLDER_ROW_WAIT_SECONDS = 0.02
 
 # Columns of a run without the three large ones.
 _SUMMARY_FIELDS = (
@@ -202,13 +206,39 @@ class RunRepository:
         """
         _check_length("idempotency key", key, IDEMPOTENCY_KEY_MAX_LENGTH)
         _check_length("request_hash", request_hash, REQUEST_HASH_MAX_LENGTH)
+        # Taken before the claim row is written, kept until the run is recorded or the
+        # claim released: whether a claimer is alive (claim_locks.py).
+        holder_alive = claim_locks.acquire(self.using, client_id, key)
+        try:
+            outcome = self._claim(client_id, key, request_hash, holder_alive)
+        except BaseException:
+            if holder_alive is False:
+                claim_locks.release(self.using, client_id, key)
+            raise
+        if holder_alive is False and not isinstance(outcome, Claimed):
+            claim_locks.release(self.using, client_id, key)
+        return outcome
+
+    def _claim(self, client_id: int, key: str, request_hash: str, holder_alive: bool | None) -> ClaimOutcome:
+        """``claim`` once the key's lock was tried (``holder_alive`` as ``claim_locks.acquire``)."""
         # A few rounds only matter when a claim is released between our failed
         # insert and our read; each round is a fresh attempt.
-        for _ in range(5):
+        for round_ in range(5):
             with transaction.atomic(using=self.using):
                 now = self.clock()
                 token = uuid.uuid4().hex
                 lease_expires_at = now + self._lease()
+                if holder_alive:
+                    # A live session holds the key's lock and is about to write (or has
+                    # just removed) its claim: never claim beside it. Its row appears
+                    # within milliseconds; wait briefly to tell a conflict from a duplicate.
+                    record = self._locked_record(client_id, key)
+                    if record is None and round_ < 4:
+                        time.sleep(_HOLDER_ROW_WAIT_SECONDS)
+                        continue
+                    if record is None:
+                        return InProgress(key, retry_after=math.ceil(self._lease().total_seconds()))
+                    return self._resolve_existing(record, request_hash, now, holder_alive)
                 try:
                     # Savepoint, so the transaction survives the IntegrityError.
                     with transaction.atomic(using=self.using):
@@ -228,7 +258,7 @@ class RunRepository:
                 record = self._locked_record(client_id, key)
                 if record is None:
                     continue
-                return self._resolve_existing(record, request_hash, now)
+                return self._resolve_existing(record, request_hash, now, holder_alive)
         raise RuntimeError(f"could not claim idempotency key {key!r}: claim kept disappearing")
 
     def complete(self, claim: Claimed, run: NewRun) -> StoredRun:
@@ -251,10 +281,15 @@ class RunRepository:
                 and record.state == IdempotencyState.COMPLETED
                 and record.request_hash == claim.request_hash
             ):
-                return self._stored_run_by_pk(record.run_id)
+                stored = self._stored_run_by_pk(record.run_id)
+                claim_locks.release(self.using, claim.client_id, claim.key)
+                return stored
             row = self._insert_run(run, claim.client_id, idempotency_key=claim.key)
             self._point_key_at(claim.client_id, claim.key, record, row)
-            return _stored(row)
+        # Only once the run is committed (a failed attempt keeps the lock for a retry
+        # under a fresh run id, or for ``release``).
+        claim_locks.release(self.using, claim.client_id, claim.key)
+        return _stored(row)
 
     def release(self, claim: Claimed) -> bool:
         """Drop an IN_PROGRESS claim after the engine failed (nothing is recorded).
@@ -262,17 +297,20 @@ class RunRepository:
         Only the current holder can release: a claim taken over by another
         worker is left alone. Returns whether a claim was removed.
         """
-        with transaction.atomic(using=self.using):
-            deleted, _ = (
-                IdempotencyRecord.objects.using(self.using)
-                .filter(
-                    client_id=claim.client_id,
-                    key=claim.key,
-                    state=IdempotencyState.IN_PROGRESS,
-                    claim_token=claim.token,
+        try:
+            with transaction.atomic(using=self.using):
+                deleted, _ = (
+                    IdempotencyRecord.objects.using(self.using)
+                    .filter(
+                        client_id=claim.client_id,
+                        key=claim.key,
+                        state=IdempotencyState.IN_PROGRESS,
+                        claim_token=claim.token,
+                    )
+                    .delete()
                 )
-                .delete()
-            )
+        finally:
+            claim_locks.release(self.using, claim.client_id, claim.key)
         return deleted > 0
 
     # -- simulate with replay disabled; analyze ------------------------------
@@ -388,16 +426,25 @@ class RunRepository:
             .filter(client_id=client_id, key=key)
         )
 
-    def _resolve_existing(self, record: IdempotencyRecord, request_hash: str, now: datetime) -> ClaimOutcome:
-        """Outcome of a claim on a key that already has a (locked) record."""
+    def _resolve_existing(
+        self, record: IdempotencyRecord, request_hash: str, now: datetime, holder_alive: bool | None
+    ) -> ClaimOutcome:
+        """Outcome of a claim on a key that already has a (locked) record.
+
+        An IN_PROGRESS claim is taken over when its holder is known dead
+        (``holder_alive`` False), never while it is known alive, and otherwise
+        (None: no advisory locks) once its lease has run out.
+        """
         if record.request_hash != request_hash:
             return Conflict(record.key)
         if record.state == IdempotencyState.COMPLETED:
             return Replay(self._stored_run_by_pk(record.run_id))
-        if record.lease_expires_at is not None and record.lease_expires_at > now:
-            remaining = (record.lease_expires_at - now).total_seconds()
-            return InProgress(record.key, retry_after=max(1, math.ceil(remaining)))
-        # The holder's lease ran out: presume it dead and take the claim over.
+        lease_left = (record.lease_expires_at - now).total_seconds() if record.lease_expires_at else 0.0
+        if holder_alive or (holder_alive is None and lease_left > 0):
+            # Retry-After: whole seconds until the lease ends, rounded up; 1 once a live
+            # holder has outrun its lease (docs/idempotency.md).
+            return InProgress(record.key, retry_after=max(1, math.ceil(lease_left)))
+        # The holder is dead (its lock is free) or its lease ran out: take the claim over.
         record.claim_token = uuid.uuid4().hex
         record.lease_expires_at = now + self._lease()
         record.updated_at = now
