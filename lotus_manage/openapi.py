@@ -1,7 +1,8 @@
-"""Project-wide additions to the OpenAPI document (a drf-spectacular postprocessing hook).
+"""Project-wide additions to the OpenAPI document (drf-spectacular postprocessing hooks).
 
 Every operation that requires an API key can answer 401, 403 and 429 in the same
-problem-details envelope; they are declared here once rather than on each view.
+problem-details envelope, and 503 when the database (which the key's check needs)
+cannot be reached; they are declared here once rather than on each view.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from access_control.authentication import AUTHENTICATION_REQUIRED, API_KEY_INVAL
 from access_control.openapi import SECURITY_SCHEME_NAME
 from access_control.permissions import ROLE_REQUIRED
 
+from .database_outage import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS
 from .problems import PROBLEM_CONTENT_TYPE
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
@@ -77,4 +79,31 @@ def add_access_control_responses(result: dict[str, Any], generator, request, pub
             for status, response in _access_responses(path).items():
                 responses.setdefault(status, response)
             operation["responses"] = dict(sorted(responses.items()))
+    return result
+
+
+_DATABASE_RETRY_AFTER = {
+    "schema": {"type": "integer", "minimum": 1},
+    "required": True,
+    "description": f"Seconds to wait before retrying ({RETRY_AFTER_SECONDS}).",
+}
+
+
+def add_database_unavailable_responses(result: dict[str, Any], generator, request, public) -> dict[str, Any]:
+    """Add the 503 ``DATABASE_UNAVAILABLE`` answer to every operation secured by an API
+    key (checking the key needs the database), and ``Retry-After`` to every 503."""
+    for path, operations in result.get("paths", {}).items():
+        for operation in operations.values():
+            if not isinstance(operation, dict):
+                continue
+            responses = operation.setdefault("responses", {})
+            if any(SECURITY_SCHEME_NAME in scheme for scheme in operation.get("security", [])):
+                responses.setdefault("503", _response(
+                    "The database cannot be reached (or was lost during the request); nothing "
+                    "was recorded. Retry after `Retry-After` seconds.",
+                    _problem_example(503, "Service Unavailable", DATABASE_UNAVAILABLE, path),
+                ))
+                operation["responses"] = dict(sorted(responses.items()))
+            if "503" in responses:
+                responses["503"].setdefault("headers", {}).setdefault("Retry-After", _DATABASE_RETRY_AFTER)
     return result

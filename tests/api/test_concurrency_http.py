@@ -91,10 +91,11 @@ def _slow_engine(monkeypatch, seconds: float) -> None:
 def _check_in_progress(headers: dict, content: bytes) -> None:
     assert headers["Content-Type"] == "application/problem+json"
     assert json.loads(content)["detail"] == IN_PROGRESS
-    # Seconds until the holder's 60 s lease ends, rounded up; 61 when this request read
-    # the clock a moment before the holder stamped its lease.
+    # Seconds until the holder's 60 s lease ends, rounded up (its computation here takes
+    # at most a few seconds); 61 when this request read the clock a moment before the
+    # holder stamped its lease.
     retry_after = int(headers["Retry-After"])
-    assert retry_after == 1
+    assert 50 <= retry_after <= 61
 
 
 def _assert_one_run(results, key: str, caller: IssuedKey) -> tuple[str, bytes]:
