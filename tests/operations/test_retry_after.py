@@ -1,0 +1,67 @@
+"""Retry-After of 409 IDEMPOTENCY_KEY_IN_PROGRESS tells the real remaining wait.
+
+Definition (docs/idempotency.md): the whole seconds until the claim's lease ends,
+rounded up, at least 1. Here the claim's holder never finishes (its lease is the
+only thing that frees the key, as for a dead worker on SQLite), so the advertised
+wait must be enough, and no more than a second too long: retrying after
+Retry-After seconds succeeds, retrying clearly before it does not.
+"""
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from dpm_runs.models import IdempotencyRecord
+from dpm_runs.repository import Claimed, RunRepository
+from rebalance.request_hash import request_hash
+from rebalance.serializers import RebalanceRequestSerializer
+from tests.api.conftest import simulate_body
+
+pytestmark = pytest.mark.django_db
+
+LEASE_SECONDS = 3
+
+
+def _post(client: Client, key: str):
+    return client.post("/rebalance/simulate", json.dumps(simulate_body()), content_type="application/json",
+                       headers={"Idempotency-Key": key})
+
+
+def _body_hash() -> str:
+    serializer = RebalanceRequestSerializer(data=simulate_body())
+    assert serializer.is_valid()
+    return request_hash(*serializer.to_engine())
+
+
+def test_retry_after_is_the_remaining_lease_and_waiting_that_long_is_enough(client, settings):
+    from access_control.models import ApiClient
+
+    settings.DPM_IDEMPOTENCY_LEASE_SECONDS = LEASE_SECONDS
+    owner = ApiClient.objects.get(name="test-all-roles")
+    # A claimer that never finishes.
+    assert isinstance(RunRepository().claim(owner.pk, "ra-1", _body_hash()), Claimed)
+    expires = IdempotencyRecord.objects.get(client=owner, key="ra-1").lease_expires_at
+
+    answers = []
+    for pause in (0.0, 1.2):
+        time.sleep(pause)
+        response = _post(client, "ra-1")
+        left = (expires - timezone.now()).total_seconds()
+        assert response.status_code == 409
+        assert response.json()["detail"] == "IDEMPOTENCY_KEY_IN_PROGRESS"
+        answers.append(int(response["Retry-After"]))
+        # Whole seconds, rounded up: never shorter than the real wait, < 1 s longer.
+        assert 0 <= answers[-1] - left < 1.1, (answers[-1], left)
+    assert answers[0] == LEASE_SECONDS and answers[1] == LEASE_SECONDS - 1
+
+    # Negative control: retrying well before Retry-After is still refused...
+    time.sleep(max(0.0, answers[1] - 0.7))
+    assert _post(client, "ra-1").status_code == 409
+    # ...and retrying once it has passed runs the simulation.
+    time.sleep(max(0.0, (expires - timezone.now()).total_seconds()) + 0.05)
+    retried = _post(client, "ra-1")
+    assert retried.status_code == 200 and retried["Idempotent-Replayed"] == "false"
