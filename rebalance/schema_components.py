@@ -705,7 +705,7 @@ class ProblemSerializer(serializers.Serializer):
     detail = serializers.CharField(
         help_text="`IDEMPOTENCY_KEY_CONFLICT: request hash mismatch`, "
         "`IDEMPOTENCY_KEY_IN_PROGRESS`, `DPM_RUN_NOT_FOUND`, `DPM_IDEMPOTENCY_KEY_NOT_FOUND`, "
-        "`DPM_SUPPORT_APIS_DISABLED`, "
+        "`DPM_SUPPORT_APIS_DISABLED`, `DATABASE_UNAVAILABLE`, `MIGRATIONS_PENDING`, "
         "`Not Found`, `Method Not Allowed`, `Request body exceeds the configured size limit.` "
         "or `An unexpected error occurred.`"
     )
