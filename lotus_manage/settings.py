@@ -142,6 +142,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
     )
 
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several gunicorn workers on one SQLite file: a transaction takes the write lock
+    # when it begins, so concurrent writers wait their turn (the busy timeout) instead
+    # of failing with "database is locked" (which would answer 503) on upgrading a read.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("transaction_mode", "IMMEDIATE")
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth -------------------------------------------------------------------
