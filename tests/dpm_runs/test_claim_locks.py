@@ -5,6 +5,7 @@ Each claimer runs in a thread with its own connection, as a worker has its own s
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from django.db import connection, connections
@@ -63,7 +64,11 @@ def test_negative_control_the_same_claim_is_taken_over_once_its_session_is_gone(
     holder.start()
     assert holder.claimed.wait(timeout=30)
     holder.finish()  # the "worker" dies: its connection closes
-    taken = repo.claim(owner.pk, "lock-key", HASH)
+    # PostgreSQL ends the closed session (and drops its locks) a moment later.
+    deadline = time.monotonic() + 5
+    while isinstance(taken := repo.claim(owner.pk, "lock-key", HASH), InProgress):
+        assert time.monotonic() < deadline, "the closed session's lock was never dropped"
+        time.sleep(0.01)
     assert isinstance(taken, Claimed) and taken.token != holder.outcome.token
 
 
