@@ -2,13 +2,14 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from lotus_manage.health import LiveView, ReadyView
-from lotus_manage.metrics_endpoint import MetricsView
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
     SpectacularSwaggerView,
 )
+
+from lotus_manage.health import LiveView, ReadyView
+from lotus_manage.metrics_endpoint import MetricsView
 
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),

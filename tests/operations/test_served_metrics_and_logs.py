@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.parser import text_string_to_metric_families
 
 from .served import CLIENT_NAME, key_header, request, simulate
@@ -64,6 +65,19 @@ def _get(samples, name, **labels) -> float:
     return samples.get((name, tuple(sorted(labels.items()))), 0.0)
 
 
+def _executed_by(metrics_dir, pid: int) -> float:
+    """Simulations one worker executed, from its own samples file."""
+    path = Path(metrics_dir) / f"counter_{pid}.db"
+    if not path.exists():
+        return 0.0
+    return sum(
+        sample.value
+        for metric in MultiProcessCollector.merge([str(path)])
+        for sample in metric.samples
+        if sample.name == "dpm_idempotency_outcomes_total" and sample.labels == {"outcome": "executed"}
+    )
+
+
 def _batch(server, key, prefix: str) -> None:
     def one(i):
         # Each key twice: a fresh run, then its replay.
@@ -83,7 +97,7 @@ def test_metrics_add_up_across_two_workers_and_a_killed_one(served_app):
     _batch(server, served.key, "served-a")
 
     # One worker dies (SIGKILL): gunicorn replaces it, its counts must stay in the sums.
-    victim = server.worker_pids()[0]
+    victim = max(server.worker_pids(), key=lambda pid: _executed_by(metrics_dir, pid))
     os.kill(victim, signal.SIGKILL)
     deadline = time.monotonic() + 30
     while victim in server.worker_pids() or len(server.worker_pids()) != 2:
@@ -107,6 +121,9 @@ def test_metrics_add_up_across_two_workers_and_a_killed_one(served_app):
     # totals above hold only because its samples were kept and added up.
     writers = {path.stem.rsplit("_", 1)[-1] for path in Path(metrics_dir).glob("counter_*.db")}
     assert str(victim) in writers and len(writers) >= 2, writers
+    # Negative control: the killed worker's share is not nothing, so dropping its file
+    # would break the totals.
+    assert 0 < _executed_by(metrics_dir, victim) < total
 
 
 def test_every_line_is_json_with_correlation_ids(served_app):
