@@ -45,6 +45,10 @@ from .models import (
 
 DEFAULT_LEASE_SECONDS = 60
 DEFAULT_CHUNK_SIZE = 100
+# Retry-After for a duplicate of a claim whose holder is known alive (PostgreSQL): it
+# is computing, most runs take well under a second, and a dead holder's claim is taken
+# over at once, so the key is usable as soon as the computation ends (docs/idempotency.md).
+LIVE_HOLDER_RETRY_AFTER_SECONDS = 1
 # Pause between looks for the claim row of a live lock holder that has not written it yet.
 _HOLDER_ROW_WAIT_SECONDS = 0.02
 
@@ -237,7 +241,7 @@ class RunRepository:
                         time.sleep(_HOLDER_ROW_WAIT_SECONDS)
                         continue
                     if record is None:
-                        return InProgress(key, retry_after=math.ceil(self._lease().total_seconds()))
+                        return InProgress(key, retry_after=LIVE_HOLDER_RETRY_AFTER_SECONDS)
                     return self._resolve_existing(record, request_hash, now, holder_alive)
                 try:
                     # Savepoint, so the transaction survives the IntegrityError.
@@ -439,10 +443,12 @@ class RunRepository:
             return Conflict(record.key)
         if record.state == IdempotencyState.COMPLETED:
             return Replay(self._stored_run_by_pk(record.run_id))
+        if holder_alive:
+            # Alive and computing: its key frees the moment it finishes or dies.
+            return InProgress(record.key, retry_after=LIVE_HOLDER_RETRY_AFTER_SECONDS)
         lease_left = (record.lease_expires_at - now).total_seconds() if record.lease_expires_at else 0.0
-        if holder_alive or (holder_alive is None and lease_left > 0):
-            # Retry-After: whole seconds until the lease ends, rounded up; 1 once a live
-            # holder has outrun its lease (docs/idempotency.md).
+        if holder_alive is None and lease_left > 0:
+            # Liveness unknown: the key frees when the lease ends, in whole seconds rounded up.
             return InProgress(record.key, retry_after=max(1, math.ceil(lease_left)))
         # The holder is dead (its lock is free) or its lease ran out: take the claim over.
         record.claim_token = uuid.uuid4().hex

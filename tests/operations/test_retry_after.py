@@ -1,10 +1,12 @@
-"""Retry-After of 409 IDEMPOTENCY_KEY_IN_PROGRESS tells the real remaining wait.
+"""Retry-After of 409 IDEMPOTENCY_KEY_IN_PROGRESS where the holder's liveness cannot
+be seen: the real remaining wait is the time left on the claim's lease.
 
-Definition (docs/idempotency.md): the whole seconds until the claim's lease ends,
-rounded up, at least 1. Here the claim's holder never finishes (its lease is the
-only thing that frees the key, as for a dead worker on SQLite), so the advertised
-wait must be enough, and no more than a second too long: retrying after
-Retry-After seconds succeeds, retrying clearly before it does not.
+Definition (docs/idempotency.md): whole seconds until the lease ends, rounded up, at
+least 1. Here the holder never finishes (its lease is the only thing that frees the
+key, as for a dead worker on SQLite), so the advertised wait must be enough and less
+than a second too long. The claim is made on the test's own connection, so on
+PostgreSQL too the lease decides (a session holding the key's lock cannot tell
+itself apart from the claimer). A holder known alive answers 1: test_claim_takeover.py.
 """
 from __future__ import annotations
 
