@@ -1,5 +1,6 @@
 """How the OpenAPI document declares ``Authorization: Api-Key <key>``, and the
-401/403/429 answers of every operation that needs a key.
+401/403/429 answers of every operation that needs a key, and its 503 (checking a
+key needs the database).
 
 Swagger UI's "Authorize" dialog sends the value as typed, so the description
 asks for the whole header value, keyword included. The answers are added by a
@@ -12,6 +13,7 @@ from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
+from lotus_manage.database_outage import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS
 from lotus_manage.problems import PROBLEM_CONTENT_TYPE
 
 from .authentication import API_KEY_INVALID, AUTHENTICATION_REQUIRED, KEYWORD
@@ -102,4 +104,31 @@ def add_access_control_responses(result: dict[str, Any], generator, request, pub
             for status, response in _access_responses(path).items():
                 responses.setdefault(status, response)
             operation["responses"] = dict(sorted(responses.items()))
+    return result
+
+
+_DATABASE_RETRY_AFTER = {
+    "schema": {"type": "integer", "minimum": 1},
+    "required": True,
+    "description": f"Seconds to wait before retrying ({RETRY_AFTER_SECONDS}).",
+}
+
+
+def add_database_unavailable_responses(result: dict[str, Any], generator, request, public) -> dict[str, Any]:
+    """Add the 503 ``DATABASE_UNAVAILABLE`` answer to every operation secured by an API
+    key (checking the key needs the database), and ``Retry-After`` to every 503."""
+    for path, operations in result.get("paths", {}).items():
+        for operation in operations.values():
+            if not isinstance(operation, dict):
+                continue
+            responses = operation.setdefault("responses", {})
+            if any(SECURITY_SCHEME_NAME in scheme for scheme in operation.get("security", [])):
+                responses.setdefault("503", _response(
+                    "The database cannot be reached (or was lost during the request); nothing "
+                    "was recorded. Retry after `Retry-After` seconds.",
+                    _problem_example(503, "Service Unavailable", DATABASE_UNAVAILABLE, path),
+                ))
+                operation["responses"] = dict(sorted(responses.items()))
+            if "503" in responses:
+                responses["503"].setdefault("headers", {}).setdefault("Retry-After", _DATABASE_RETRY_AFTER)
     return result

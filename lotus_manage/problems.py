@@ -11,12 +11,15 @@ from __future__ import annotations
 import json
 import logging
 import math
+import sys
 from http import HTTPStatus
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpResponse
 from rest_framework import exceptions as drf
+
+from .database_outage import database_unavailable_response, is_database_unavailable
 
 logger = logging.getLogger("lotus_manage.errors")
 
@@ -88,6 +91,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse:
     """
     request = context.get("request")
     django_request = getattr(request, "_request", request)
+    if is_database_unavailable(exc):
+        return database_unavailable_response(django_request, exc)
     if isinstance(exc, ServiceError):
         return problem_response(django_request, exc.status, exc.detail, headers=exc.headers)
     if isinstance(exc, RequestDataTooBig):
@@ -122,7 +127,14 @@ def page_not_found(request, exception=None) -> HttpResponse:
 
 
 def server_error(request) -> HttpResponse:
-    """Django ``handler500``: no traceback, no internals."""
+    """Django ``handler500``: no traceback, no internals.
+
+    Also reached by database errors raised outside DRF views (middleware, the
+    admin): an unreachable database is a 503 there too.
+    """
+    exc = sys.exc_info()[1]
+    if is_database_unavailable(exc):
+        return database_unavailable_response(request, exc)
     return problem_response(request, 500, INTERNAL_ERROR_DETAIL)
 
 

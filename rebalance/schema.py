@@ -70,8 +70,9 @@ IDEMPOTENT_REPLAYED_HEADER = OpenApiParameter(
 )
 RETRY_AFTER_HEADER = OpenApiParameter(
     "Retry-After", OpenApiTypes.INT, OpenApiParameter.HEADER, required=False, response=["409"],
-    description="Only with `IDEMPOTENCY_KEY_IN_PROGRESS`: seconds (at least 1) until the first "
-    "call's claim on the key expires. Retrying then returns its result.",
+    description="Only with `IDEMPOTENCY_KEY_IN_PROGRESS`: whole seconds (at least 1) to wait. "
+    "`1` while the first call's worker is alive and computing (PostgreSQL); otherwise the time "
+    "left on its claim's lease, after which the key can be taken over.",
 )
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 
 from dpm_runs.repository import Claimed, Conflict, InProgress, NewRun, Replay, RunIdCollision, RunRepository
+from lotus_manage import metrics
 from lotus_manage.problems import ServiceError
 from rebalance.boundary import BatchRebalanceRequest, RebalanceRequest, validate_engine_options
 from rebalance.engine import render_batch, render_result, run_batch, simulate
@@ -27,9 +28,6 @@ logger = logging.getLogger("rebalance.services")
 
 IDEMPOTENCY_CONFLICT = "IDEMPOTENCY_KEY_CONFLICT: request hash mismatch"
 IDEMPOTENCY_IN_PROGRESS = "IDEMPOTENCY_KEY_IN_PROGRESS"
-# A duplicate that finds the key in flight retries after this many seconds. Runs take
-# milliseconds to a few seconds; the claim's lease (minutes) only bounds crash take-over.
-RETRY_AFTER_SECONDS = 1
 # A 32-bit run id can collide with a recorded one; a fresh run gets a fresh id.
 RUN_ID_ATTEMPTS = 5
 
@@ -70,7 +68,8 @@ def _execute_and_record(validated, request, digest, correlation_id, record) -> t
     run again under a fresh id. Returns (response text, run id)."""
     inputs, options = validated.to_engine()  # only here: a replay never needs them
     for _ in range(RUN_ID_ATTEMPTS):
-        result = simulate(inputs, options, request_hash=digest, correlation_id=correlation_id)
+        with metrics.SIMULATE_DURATION.labels(scope="engine").time():
+            result = simulate(inputs, options, request_hash=digest, correlation_id=correlation_id)
         rendered = render_result(result)
         body = to_json_text(rendered)
         try:
@@ -81,6 +80,7 @@ def _execute_and_record(validated, request, digest, correlation_id, record) -> t
         logger.info(
             "simulate recorded rebalance_run_id=%s portfolio_id=%s status=%s",
             stored.rebalance_run_id, result.portfolio_id, result.status,
+            extra={"rebalance_run_id": stored.rebalance_run_id},
         )
         return stored.response_body, stored.rebalance_run_id
     raise RuntimeError("could not allocate a unique rebalance_run_id")
@@ -113,16 +113,22 @@ def simulate_idempotently(
             validated, request, digest, correlation_id,
             lambda run: repository.record_simulate_run(client_id, idempotency_key, run),
         )
+        metrics.IDEMPOTENCY_OUTCOMES.labels(outcome="executed").inc()
         return SimulateOutcome(body, False, run_id)
 
     outcome = repository.claim(client_id, idempotency_key, digest)
     if isinstance(outcome, Replay):
-        logger.info("simulate replayed rebalance_run_id=%s", outcome.run.rebalance_run_id)
+        metrics.IDEMPOTENCY_OUTCOMES.labels(outcome="replayed").inc()
+        logger.info("simulate replayed rebalance_run_id=%s", outcome.run.rebalance_run_id,
+                    extra={"rebalance_run_id": outcome.run.rebalance_run_id})
         return SimulateOutcome(outcome.run.response_body, True, outcome.run.rebalance_run_id)
     if isinstance(outcome, Conflict):
+        metrics.IDEMPOTENCY_OUTCOMES.labels(outcome="conflict").inc()
         raise ServiceError(409, IDEMPOTENCY_CONFLICT)
     if isinstance(outcome, InProgress):
-        raise ServiceError(409, IDEMPOTENCY_IN_PROGRESS, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+        metrics.IDEMPOTENCY_OUTCOMES.labels(outcome="in_progress").inc()
+        # The real remaining wait: whole seconds until the holder's lease ends (repository).
+        raise ServiceError(409, IDEMPOTENCY_IN_PROGRESS, headers={"Retry-After": str(outcome.retry_after)})
     assert isinstance(outcome, Claimed)
     try:
         body, run_id = _execute_and_record(
@@ -132,6 +138,7 @@ def simulate_idempotently(
     except BaseException:
         repository.release(outcome)
         raise
+    metrics.IDEMPOTENCY_OUTCOMES.labels(outcome="executed").inc()
     # ``complete`` may hand back a run another worker finished first for this key.
     return SimulateOutcome(body, False, run_id)
 

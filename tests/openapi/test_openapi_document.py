@@ -167,13 +167,14 @@ def test_bodies_reference_their_components(openapi, path, request_component, res
     for status in ("401", "403", "413", "429", "500"):
         assert ref_name(responses[status]["content"][PROBLEM]["schema"]) == "Problem"
     # 401/403/429: the API key, the simulate role and the client's rate (access control).
-    expected = {"200", "401", "403", "413", "422", "429", "500"} | ({"409"} if path == SIMULATE else set())
+    # 503: the database (which checking the key needs) cannot be reached.
+    expected = {"200", "401", "403", "413", "422", "429", "500", "503"} | ({"409"} if path == SIMULATE else set())
     assert set(responses) == expected
     for response in responses.values():
         assert list(response["content"]) in ([JSON], [PROBLEM])  # never a bare `*/*`
 
 
-@pytest.mark.parametrize(("path", "method"), [(SIMULATE, "post"), (ANALYZE, "post")]
+@pytest.mark.parametrize(("path", "method"), [(SIMULATE, "post"), (ANALYZE, "post"), ("/metrics", "get")]
                          + [(path, "get") for path in sorted(LOOKUPS)])
 def test_operations_need_an_api_key_and_document_its_refusals(openapi, path, method):
     operation = openapi["paths"][path][method]
@@ -184,8 +185,10 @@ def test_operations_need_an_api_key_and_document_its_refusals(openapi, path, met
         assert ref_name(responses[status]["content"][PROBLEM]["schema"]) == "Problem", status
     assert responses["401"]["headers"]["WWW-Authenticate"]["schema"]["enum"] == ["Api-Key"]
     assert responses["429"]["headers"]["Retry-After"]["schema"] == {"type": "integer", "minimum": 1}
-    if method == "get":
-        assert set(responses) == {"200", "401", "403", "404", "429"}
+    assert responses["503"]["headers"]["Retry-After"]["required"] is True
+    assert _examples(openapi, path, method, "503")["Example"]["detail"] == "DATABASE_UNAVAILABLE"
+    if method == "get" and path in LOOKUPS:
+        assert set(responses) == {"200", "401", "403", "404", "429", "503"}
 
 
 def test_the_api_key_scheme_is_declared(openapi):
@@ -352,3 +355,30 @@ def test_the_run_store_app_imports_nothing_of_the_simulation_app():
                 names = [node.module]
             offenders += [f"{path}: {name}" for name in names if name.split(".")[0] == "rebalance"]
     assert offenders == []
+
+
+# --- Operations endpoints -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/health/live", "/health/ready"])
+def test_health_checks_are_public_operations(openapi, path):
+    operation = openapi["paths"][path]["get"]
+    assert "security" not in operation or operation["security"] in ([], [{}])
+    assert ref_name(operation["responses"]["200"]["content"][JSON]["schema"]) == "HealthStatus"
+    expected = {"200"} if path.endswith("live") else {"200", "503"}
+    assert set(operation["responses"]) == expected
+
+
+def test_readiness_documents_both_503_codes(openapi):
+    response = openapi["paths"]["/health/ready"]["get"]["responses"]["503"]
+    assert ref_name(response["content"][PROBLEM]["schema"]) == "Problem"
+    assert response["headers"]["Retry-After"]["required"] is True
+    assert {v["detail"] for v in _examples(openapi, "/health/ready", "get", "503").values()} == {
+        "DATABASE_UNAVAILABLE", "MIGRATIONS_PENDING",
+    }
+
+
+def test_metrics_are_prometheus_text(openapi):
+    responses = openapi["paths"]["/metrics"]["get"]["responses"]
+    assert responses["200"]["content"] == {"text/plain": {"schema": {"type": "string"}}}
+    assert set(responses) == {"200", "401", "403", "429", "503"}

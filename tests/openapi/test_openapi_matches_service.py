@@ -280,3 +280,41 @@ def test_lookup_responses_are_documented(openapi, components, client):
     )
     missing = client.get("/rebalance/runs/rr_00000000")
     _assert_documented(openapi, components, missing, "/rebalance/runs/{rebalance_run_id}", "get")
+
+
+@pytest.mark.django_db
+def test_health_responses_are_documented(openapi, components):
+    from django.db import connection
+
+    anonymous = Client()
+    _assert_documented(openapi, components, anonymous.get("/health/live"), "/health/live", "get")
+    _assert_documented(openapi, components, anonymous.get("/health/ready"), "/health/ready", "get")
+    with connection.cursor() as cursor:  # rolled back with the test
+        cursor.execute("DELETE FROM django_migrations WHERE app = 'dpm_runs'")
+    pending = anonymous.get("/health/ready")
+    assert pending.status_code == 503
+    _assert_documented(openapi, components, pending, "/health/ready", "get")
+
+
+@pytest.mark.django_db
+def test_database_unavailable_is_documented(openapi, components, client, monkeypatch):
+    from django.db import OperationalError
+
+    import rebalance.views
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("could not connect to server")
+
+    monkeypatch.setattr(rebalance.views, "simulate_idempotently", unreachable)
+    answer = _post(client, docs.SIMULATE_PATH, examples.SIMULATE_REQUEST, **{"Idempotency-Key": "oas-503"})
+    assert answer.status_code == 503
+    _assert_documented(openapi, components, answer, docs.SIMULATE_PATH)
+
+
+@pytest.mark.django_db
+def test_metrics_response_is_documented(openapi, issue_key):
+    response = Client(headers={"Authorization": f"Api-Key {issue_key(['support'])}"}).get("/metrics")
+    documented = openapi["paths"]["/metrics"]["get"]["responses"]
+    assert str(response.status_code) in documented
+    assert response["Content-Type"].split(";")[0] in documented["200"]["content"]
+    assert response.has_header("X-Correlation-Id")
