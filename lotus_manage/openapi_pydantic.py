@@ -29,9 +29,61 @@ from typing_extensions import is_typeddict
 
 REF_TEMPLATE = "#/components/schemas/{model}"
 
+# Every spelling pydantic's lax mode reads as a boolean in a JSON body: true/false, the
+# numbers 0 and 1 (1.0 too: JSON Schema's enum compares numbers by value), and these
+# strings in any case.
+_LAX_BOOLEAN_WORDS = ("true", "false", "t", "f", "yes", "no", "y", "n", "on", "off")
+LAX_BOOLEAN_SCHEMA = {
+    "anyOf": [
+        {"type": "boolean"},
+        {"type": "number", "enum": [0, 1]},
+        {"type": "string", "pattern": "^(" + "|".join(
+            "".join(f"[{c.upper()}{c}]" for c in word) for word in _LAX_BOOLEAN_WORDS
+        ) + "|1|0)$"},
+    ],
+}
+
+
+def lax_integer_schema(low: int, high: int) -> dict[str, Any]:
+    """What pydantic's lax mode reads as an integer from ``low`` to ``high`` in JSON.
+
+    A number with no fraction (``3``, ``3.0``); a string of one (surrounding spaces,
+    a ``+`` sign, leading zeros and a zero fraction allowed: ``" +03.00 "``; ``"-0"``
+    is 0); ``true``/``false`` when 1/0 are in range.
+    """
+    if not 0 <= low <= high <= 10_000:
+        raise ValueError(f"no lax integer pattern for the range {low}..{high}")
+    values = "|".join(str(value) for value in range(max(low, 1), high + 1))
+    zero = "0*0" if low == 0 else None
+    signed_zero = "|-0+(\\.0+)?" if low == 0 else ""
+    body = "|".join(part for part in ("0*(" + values + ")" if values else None, zero) if part)
+    booleans = [flag for flag, value in ((False, 0), (True, 1)) if low <= value <= high]
+    return {
+        "anyOf": [
+            {"type": "number", "multipleOf": 1, "minimum": low, "maximum": high},
+            {"type": "string", "pattern": f"^\\s*(\\+?({body})(\\.0+)?{signed_zero})\\s*$"},
+            *([{"type": "boolean", "enum": booleans}] if booleans else []),
+        ],
+    }
+
 
 class OpenApi30JsonSchema(GenerateJsonSchema):
     """pydantic's JSON schema generator with OpenAPI 3.0 spellings."""
+
+    def bool_schema(self, schema: Any) -> dict[str, Any]:
+        if self.mode == "validation":
+            # A request boolean is validated in pydantic's lax mode, which takes these too;
+            # a document that said only true/false would call accepted requests invalid.
+            return dict(LAX_BOOLEAN_SCHEMA)
+        return super().bool_schema(schema)
+
+    def int_schema(self, schema: Any) -> dict[str, Any]:
+        if self.mode == "validation" and "ge" in schema and "le" in schema:
+            # Lax mode again: an integral number, a numeric string or a boolean (0/1)
+            # within the bounds. Request integers are all small ranges (day counts,
+            # limits), whose strings a pattern can list exactly.
+            return lax_integer_schema(schema["ge"], schema["le"])
+        return super().int_schema(schema)
 
     def nullable_schema(self, schema: Any) -> dict[str, Any]:
         inner = self.generate_inner(schema["schema"])
@@ -47,7 +99,9 @@ class OpenApi30JsonSchema(GenerateJsonSchema):
 
     def dict_schema(self, schema: Any) -> dict[str, Any]:
         json_schema = super().dict_schema(schema)
-        json_schema.pop("propertyNames", None)  # key lengths are stated in descriptions
+        # OpenAPI 3.0 has no propertyNames: the key rules travel as an extension.
+        if "propertyNames" in json_schema:
+            json_schema["x-propertyNames"] = json_schema.pop("propertyNames")
         return json_schema
 
     def field_title_should_be_set(self, schema: Any) -> bool:

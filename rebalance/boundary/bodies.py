@@ -30,6 +30,7 @@ from rebalance.boundary.scalars import (
     RequestDecimal,
     bounded_map,
     days,
+    documented_keys,
 )
 from rebalance.engine import models as engine
 
@@ -336,15 +337,6 @@ class RebalanceRequest(SharedSnapshots):
         return self.model_dump(mode="json")
 
 
-class _DocumentedAsEngineOptions:
-    """Shows scenario `options` as `EngineOptions` in the OpenAPI document while the
-    model keeps them raw (they are validated one scenario at a time)."""
-
-    @classmethod
-    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> dict[str, Any]:
-        return handler(EngineOptions.__pydantic_core_schema__)
-
-
 class SimulationScenario(RequestModel):
     """One named what-if case of an analyze request."""
 
@@ -352,10 +344,13 @@ class SimulationScenario(RequestModel):
     """Free text for the caller; not echoed in the response."""
     # Checked to be an object here; its contents are validated per scenario while the
     # batch runs, so one bad scenario fails alone instead of failing the whole batch.
-    options: Annotated[dict[str, Any], _DocumentedAsEngineOptions] = Field(default_factory=dict)
-    """The scenario's engine options. Only checked to be an object here; the contents
-    are validated when the scenario runs, and invalid ones fail only this scenario
-    (`INVALID_OPTIONS: <message>`).
+    # Documented as any object: the request is accepted whatever the contents, so the
+    # document must not call contents that fail EngineOptions invalid.
+    options: dict[str, Any] = Field(default_factory=dict)
+    """The scenario's engine options, with the fields and rules of `EngineOptions`. Only
+    checked to be an object when the request arrives; the contents are validated when the
+    scenario runs, and invalid ones fail only this scenario (reported in
+    `failed_scenarios` as `INVALID_OPTIONS: <message>`, with HTTP 200).
     """
 
 
@@ -365,7 +360,13 @@ class BatchRebalanceRequest(SharedSnapshots):
     The value rules are those of the simulate body (`RebalanceRequest`).
     """
 
-    scenarios: dict[str, SimulationScenario]
+    scenarios: Annotated[
+        dict[str, SimulationScenario],
+        Field(json_schema_extra={
+            "minProperties": 1, "maxProperties": limits.MAX_SCENARIOS,
+            **documented_keys(pattern=f"^{SCENARIO_NAME.pattern}$"),
+        }),
+    ]
     """Named what-if cases: 1 to 20, each name 1-64 of `a-z 0-9 _ -`. Counted before any
     scenario is validated.
     """

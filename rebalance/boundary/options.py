@@ -18,11 +18,14 @@ from rebalance.boundary import limits, messages
 from rebalance.boundary.scalars import (
     Identifier,
     NonNegativeDecimal,
+    NON_NEGATIVE_DECIMAL_JSON_SCHEMA,
+    UNIT_INTERVAL_JSON_SCHEMA,
     RequestDecimal,
     Weight,
     bounded_map,
     days,
     decimal,
+    documented_keys,
     unit_interval,
 )
 from rebalance.engine import models as engine
@@ -59,7 +62,7 @@ def money_or_none(value: Money | None) -> engine.Money | None:
 class GroupConstraint(RequestModel):
     """A ceiling on the summed target weight of the instruments of one attribute group."""
 
-    max_weight: decimal(unit_interval(messages.GROUP_MAX_WEIGHT_RANGE))
+    max_weight: decimal(unit_interval(messages.GROUP_MAX_WEIGHT_RANGE), documented=UNIT_INTERVAL_JSON_SCHEMA)
     """Ceiling on the summed target weight of the group, between 0 and 1."""
 
 
@@ -80,9 +83,10 @@ class SuitabilityThresholds(RequestModel):
     """Advisory only; between 0 and 1."""
     # No count cap: values are parsed first (the contract's order), then any key beyond
     # L1..L5 fails the key check; the body size bounds the work.
-    max_weight_by_liquidity_tier: dict[Identifier, RequestDecimal] = Field(
-        default_factory=_default_tier_limits
-    )
+    max_weight_by_liquidity_tier: Annotated[
+        dict[Identifier, decimal(documented=UNIT_INTERVAL_JSON_SCHEMA)],
+        Field(json_schema_extra=documented_keys(pattern=f"^({'|'.join(LIQUIDITY_TIERS)})$")),
+    ] = Field(default_factory=_default_tier_limits)
     """Advisory only: keys L1-L5, values between 0 and 1. A supplied map replaces the
     default one entirely.
     """
@@ -174,7 +178,7 @@ class EngineOptions(RequestModel):
     """Heuristic only: shrink buyable targets so that at least this fraction stays in
     cash; any shrinking makes the run PENDING_REVIEW.
     """
-    max_turnover_pct: decimal(unit_interval(messages.MAX_TURNOVER_RANGE)) | None = None
+    max_turnover_pct: decimal(unit_interval(messages.MAX_TURNOVER_RANGE), documented=UNIT_INTERVAL_JSON_SCHEMA) | None = None
     """Turnover budget as a fraction (0 to 1) of the value before the trades; trades
     that do not fit are dropped whole, largest first.
     """
@@ -231,13 +235,18 @@ class EngineOptions(RequestModel):
     fx_settlement_days: days(10) = 2
     """Settlement day of generated FX intents in the cash ladder."""
     max_overdraft_by_ccy: bounded_map(
-        Identifier, RequestDecimal, limits.MAX_OVERDRAFT_CURRENCIES
+        Identifier, decimal(documented=NON_NEGATIVE_DECIMAL_JSON_SCHEMA),
+        limits.MAX_OVERDRAFT_CURRENCIES,
+        keys=documented_keys(minLength=1, maxLength=limits.MAX_IDENTIFIER_LENGTH),
     ) = Field(default_factory=dict)
     """Permitted negative balance per currency in the cash ladder (keys non-empty,
     values at least 0).
     """
     group_constraints: bounded_map(
-        GroupKey, GroupConstraint, limits.MAX_GROUP_CONSTRAINTS
+        GroupKey, GroupConstraint, limits.MAX_GROUP_CONSTRAINTS,
+        # Exactly one ':' with text on both sides (see _group_keys), each side an identifier.
+        keys=documented_keys(pattern=f"^[^:]{{1,{limits.MAX_IDENTIFIER_LENGTH}}}"
+                                     f":[^:]{{1,{limits.MAX_IDENTIFIER_LENGTH}}}$"),
     ) = Field(default_factory=dict)
     """Caps on the summed target weight of instruments whose shelf attribute matches;
     keys `<attribute key>:<attribute value>`.

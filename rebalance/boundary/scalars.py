@@ -40,21 +40,60 @@ def _bounded_size(value: Decimal) -> Decimal:
     return value
 
 
-# Documented as the recommended string form; JSON numbers are accepted too. Declared
-# last in each type so that pydantic's own rendering of the bounds does not leak into it.
-DECIMAL_JSON_SCHEMA = WithJsonSchema({"type": "string", "format": "decimal"})
+# The document states the accepted forms exactly enough for a client's generator: the
+# text Python's Decimal reads (surrounding spaces allowed) or a JSON number, within the
+# size limits above (at most 40 digits written and an exponent below 80 keep every
+# documented value inside them). Range-bounded fields narrow both forms.
+_DIGITS = r"(\d{1,20}(\.\d{0,20})?|\.\d{1,20})"
+_EXPONENT = r"([eE][+-]?[0-7]?\d)?"
+DECIMAL_TEXT_PATTERN = rf"^\s*[+-]?{_DIGITS}{_EXPONENT}\s*$"
+NON_NEGATIVE_DECIMAL_TEXT_PATTERN = rf"^\s*\+?{_DIGITS}{_EXPONENT}\s*$"
+# 0 to 1 inclusive, written without an exponent.
+UNIT_INTERVAL_TEXT_PATTERN = r"^\s*\+?(0{1,20}(\.\d{0,20})?|\.\d{1,20}|0{0,20}1(\.0{0,20})?)\s*$"
+# The largest integer of MAX_DECIMAL_DIGITS digits.
+DOCUMENTED_NUMBER_BOUND = 10**limits.MAX_DECIMAL_DIGITS - 1
 
 
-def decimal(*checks: Any, **bounds: int) -> Any:
+# The smallest magnitude a non-zero decimal may have (a JSON number such as 5e-324 is
+# read exactly and then refused for its size).
+SMALLEST_MAGNITUDE = float(f"1e{limits.DECIMAL_MIN_ADJUSTED_EXPONENT}")
+
+
+def decimal_json_schema(pattern: str, minimum: int, maximum: int) -> WithJsonSchema:
+    """A request decimal in the document: its text form, or a JSON number that is zero or
+    of at least the smallest magnitude, within ``minimum``..``maximum``."""
+    numbers = [{"type": "number", "enum": [0]}]
+    if maximum > 0:
+        numbers.append({"type": "number", "minimum": SMALLEST_MAGNITUDE, "maximum": maximum})
+    if minimum < 0:
+        numbers.append({"type": "number", "minimum": minimum, "maximum": -SMALLEST_MAGNITUDE})
+    return WithJsonSchema({
+        "anyOf": [{"type": "string", "format": "decimal", "pattern": pattern}, *numbers],
+    })
+
+
+DECIMAL_JSON_SCHEMA = decimal_json_schema(
+    DECIMAL_TEXT_PATTERN, -DOCUMENTED_NUMBER_BOUND, DOCUMENTED_NUMBER_BOUND
+)
+NON_NEGATIVE_DECIMAL_JSON_SCHEMA = decimal_json_schema(
+    NON_NEGATIVE_DECIMAL_TEXT_PATTERN, 0, DOCUMENTED_NUMBER_BOUND
+)
+UNIT_INTERVAL_JSON_SCHEMA = decimal_json_schema(UNIT_INTERVAL_TEXT_PATTERN, 0, 1)
+
+
+def decimal(*checks: Any, documented: WithJsonSchema = DECIMAL_JSON_SCHEMA, **bounds: int) -> Any:
     """A request decimal: finite (pydantic rejects NaN/Infinity), keeps its textual scale,
-    bounded size, then optional ``ge``/``le`` bounds and after-validators, in that order."""
+    bounded size, then optional ``ge``/``le`` bounds and after-validators, in that order.
+
+    ``documented`` is declared last so that pydantic's own rendering of the bounds does
+    not leak into the document."""
     constraints = [Field(**bounds)] if bounds else []
-    return Annotated[Decimal, AfterValidator(_bounded_size), *constraints, *checks, DECIMAL_JSON_SCHEMA]
+    return Annotated[Decimal, AfterValidator(_bounded_size), *constraints, *checks, documented]
 
 
 RequestDecimal = decimal()
-NonNegativeDecimal = decimal(ge=0)
-Weight = decimal(ge=0, le=1)
+NonNegativeDecimal = decimal(ge=0, documented=NON_NEGATIVE_DECIMAL_JSON_SCHEMA)
+Weight = decimal(ge=0, le=1, documented=UNIT_INTERVAL_JSON_SCHEMA)
 
 
 def unit_interval(message: str):
@@ -73,7 +112,15 @@ def days(maximum: int):
     return Annotated[int, Field(ge=0, le=maximum)]
 
 
-def bounded_map(key: Any, value: Any, maximum: int) -> Any:
+def documented_keys(**rules: Any) -> dict[str, Any]:
+    """The rules a map's keys follow, for the document.
+
+    OpenAPI 3.0 has no ``propertyNames``; the rules travel as the ``x-propertyNames``
+    extension (the fuzz test reads it back as ``propertyNames``)."""
+    return {"x-propertyNames": rules}
+
+
+def bounded_map(key: Any, value: Any, maximum: int, keys: dict[str, Any] | None = None) -> Any:
     """A JSON object of at most ``maximum`` entries, counted before any entry is validated.
 
     pydantic itself only counts a map's entries once they are all valid; a huge map of
@@ -92,5 +139,6 @@ def bounded_map(key: Any, value: Any, maximum: int) -> Any:
         return raw
 
     return Annotated[
-        dict[key, value], BeforeValidator(count), Field(json_schema_extra={"maxProperties": maximum})
+        dict[key, value], BeforeValidator(count),
+        Field(json_schema_extra={"maxProperties": maximum, **(keys or {})}),
     ]

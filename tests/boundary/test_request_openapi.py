@@ -10,7 +10,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from lotus_manage import openapi_pydantic  # noqa: F401  (registers the pydantic extension)
+from lotus_manage.openapi_pydantic import LAX_BOOLEAN_SCHEMA, lax_integer_schema
 from rebalance.boundary import BatchRebalanceRequest, RebalanceRequest
+from rebalance.boundary.scalars import DECIMAL_JSON_SCHEMA, UNIT_INTERVAL_JSON_SCHEMA
 
 
 class _Simulate(APIView):
@@ -37,19 +39,19 @@ def test_schema_of_the_request_bodies(capsys):
         for name, prop in components["EngineOptions"]["properties"].items()
     }
     assert len(options) == 40
-    # Defaults are documented with the scale the request hash uses.
-    assert options["fx_buffer_pct"] == {"type": "string", "format": "decimal", "default": "0.01"}
+    # Defaults are documented with the scale the request hash uses; scalars in every form
+    # the boundary accepts (tests/openapi/test_request_document_matches_boundary.py).
+    assert options["fx_buffer_pct"] == {**DECIMAL_JSON_SCHEMA.json_schema, "default": "0.01"}
     assert options["max_turnover_pct"] == {
-        "type": "string", "format": "decimal", "nullable": True, "default": None,
+        **UNIT_INTERVAL_JSON_SCHEMA.json_schema, "nullable": True, "default": None,
     }
-    assert options["settlement_horizon_days"] == {
-        "type": "integer", "minimum": 0, "maximum": 10, "default": 5,
-    }
-    assert options["allow_restricted"] == {"type": "boolean", "default": False}
+    assert options["settlement_horizon_days"] == {**lax_integer_schema(0, 10), "default": 5}
+    assert options["allow_restricted"] == {**LAX_BOOLEAN_SCHEMA, "default": False}
     assert options["group_constraints"] == {
         "type": "object",
         "additionalProperties": {"$ref": "#/components/schemas/GroupConstraint"},
         "maxProperties": 200,
+        "x-propertyNames": {"pattern": "^[^:]{1,128}:[^:]{1,128}$"},
     }
     assert "required" not in components["EngineOptions"]
     positions = dict(components["PortfolioSnapshot"]["properties"]["positions"])
