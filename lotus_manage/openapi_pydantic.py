@@ -99,7 +99,13 @@ class OpenApi30JsonSchema(GenerateJsonSchema):
 
     def dict_schema(self, schema: Any) -> dict[str, Any]:
         json_schema = super().dict_schema(schema)
-        # OpenAPI 3.0 has no propertyNames: the key rules travel as an extension.
+        # pydantic states a key pattern as patternProperties; OpenAPI 3.0 has neither that
+        # nor propertyNames, so every key rule travels as an extension.
+        patterns = json_schema.pop("patternProperties", None)
+        if patterns:
+            ((pattern, values),) = patterns.items()
+            json_schema["additionalProperties"] = values
+            json_schema["propertyNames"] = {**json_schema.get("propertyNames", {}), "pattern": pattern}
         if "propertyNames" in json_schema:
             json_schema["x-propertyNames"] = json_schema.pop("propertyNames")
         return json_schema

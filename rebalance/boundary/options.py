@@ -20,6 +20,7 @@ from rebalance.boundary.scalars import (
     NonNegativeDecimal,
     NON_NEGATIVE_DECIMAL_JSON_SCHEMA,
     UNIT_INTERVAL_JSON_SCHEMA,
+    WITHOUT_NUL,
     RequestDecimal,
     Weight,
     bounded_map,
@@ -33,7 +34,7 @@ from rebalance.engine.errors import InvalidOptions
 
 LiquidityTier = Literal["L1", "L2", "L3", "L4", "L5"]
 LIQUIDITY_TIERS = ("L1", "L2", "L3", "L4", "L5")
-GroupKey = Annotated[str, Field(max_length=limits.MAX_GROUP_KEY_LENGTH)]
+GroupKey = Annotated[str, Field(max_length=limits.MAX_GROUP_KEY_LENGTH, pattern=WITHOUT_NUL)]
 
 
 class RequestModel(BaseModel):
@@ -237,7 +238,7 @@ class EngineOptions(RequestModel):
     max_overdraft_by_ccy: bounded_map(
         Identifier, decimal(documented=NON_NEGATIVE_DECIMAL_JSON_SCHEMA),
         limits.MAX_OVERDRAFT_CURRENCIES,
-        keys=documented_keys(minLength=1, maxLength=limits.MAX_IDENTIFIER_LENGTH),
+        keys=documented_keys(pattern=f"^[^\\x00]{{1,{limits.MAX_IDENTIFIER_LENGTH}}}$"),
     ) = Field(default_factory=dict)
     """Permitted negative balance per currency in the cash ladder (keys non-empty,
     values at least 0).
@@ -245,8 +246,8 @@ class EngineOptions(RequestModel):
     group_constraints: bounded_map(
         GroupKey, GroupConstraint, limits.MAX_GROUP_CONSTRAINTS,
         # Exactly one ':' with text on both sides (see _group_keys), each side an identifier.
-        keys=documented_keys(pattern=f"^[^:]{{1,{limits.MAX_IDENTIFIER_LENGTH}}}"
-                                     f":[^:]{{1,{limits.MAX_IDENTIFIER_LENGTH}}}$"),
+        keys=documented_keys(pattern=f"^[^:\\x00]{{1,{limits.MAX_IDENTIFIER_LENGTH}}}"
+                                     f":[^:\\x00]{{1,{limits.MAX_IDENTIFIER_LENGTH}}}$"),
     ) = Field(default_factory=dict)
     """Caps on the summed target weight of instruments whose shelf attribute matches;
     keys `<attribute key>:<attribute value>`.

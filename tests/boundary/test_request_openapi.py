@@ -51,7 +51,7 @@ def test_schema_of_the_request_bodies(capsys):
         "type": "object",
         "additionalProperties": {"$ref": "#/components/schemas/GroupConstraint"},
         "maxProperties": 200,
-        "x-propertyNames": {"pattern": "^[^:]{1,128}:[^:]{1,128}$"},
+        "x-propertyNames": {"pattern": "^[^:\\x00]{1,128}:[^:\\x00]{1,128}$"},
     }
     assert "required" not in components["EngineOptions"]
     positions = dict(components["PortfolioSnapshot"]["properties"]["positions"])

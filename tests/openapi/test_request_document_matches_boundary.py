@@ -127,7 +127,26 @@ def test_weights_are_documented_between_zero_and_one(document_accepts, value):
     _assert_agree(document_accepts, "RebalanceRequest", RebalanceRequest, body)
 
 
-@pytest.mark.parametrize("key", ["sector:TECH", "sector", ":TECH", "sector:", "a:b:c", ""])
+@pytest.mark.parametrize("path", [
+    ("portfolio_snapshot", "portfolio_id"),
+    ("market_data_snapshot", "prices", 0, "instrument_id"),
+    ("shelf_entries", 0, "asset_class"),
+])
+@pytest.mark.parametrize("value", ["EQ_1", "", "EQ\x00", "\x00", "X" * 128, "X" * 129])
+def test_identifiers_are_documented_without_nul_characters(document_accepts, path, value):
+    # PostgreSQL refuses NUL in stored text: such a request was a 500 there, now a 422.
+    body = _with(small_simulate_body(), path, value)
+    _assert_agree(document_accepts, "RebalanceRequest", RebalanceRequest, body)
+
+
+@pytest.mark.parametrize("key", ["sector", "", "sec\x00tor", "X" * 128, "X" * 129])
+def test_shelf_attribute_keys_are_documented(document_accepts, key):
+    body = _with(small_simulate_body(), ("shelf_entries", 0, "attributes"), {key: "TECH"})
+    _assert_agree(document_accepts, "RebalanceRequest", RebalanceRequest, body)
+
+
+@pytest.mark.parametrize("key", ["sector:TECH", "sector", ":TECH", "sector:", "a:b:c", "",
+                                 "sector:TE\x00CH"])
 def test_group_constraint_keys_are_documented(document_accepts, key):
     body = _with(small_simulate_body(), ("options", "group_constraints"), {key: {"max_weight": "0.5"}})
     _assert_agree(document_accepts, "RebalanceRequest", RebalanceRequest, body)
@@ -140,7 +159,7 @@ def test_liquidity_tier_keys_are_documented(document_accepts, key):
     _assert_agree(document_accepts, "RebalanceRequest", RebalanceRequest, body)
 
 
-@pytest.mark.parametrize("key", ["USD", "", "X" * 128, "X" * 129])
+@pytest.mark.parametrize("key", ["USD", "", "X" * 128, "X" * 129, "US\x00D"])
 def test_overdraft_currency_keys_are_documented(document_accepts, key):
     body = _with(small_simulate_body(), ("options", "max_overdraft_by_ccy"), {key: "10"})
     _assert_agree(document_accepts, "RebalanceRequest", RebalanceRequest, body)
