@@ -11,6 +11,8 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from dpm_runs.key_history import record_key_event
+from dpm_runs.models import KeyOutcome
 from dpm_runs.repository import Claimed, Conflict, InProgress, NewRun, Replay, RunIdCollision, RunRepository
 from dpm_runs.toggles import idempotency_replay_enabled
 from lotus_manage.problems import ServiceError
@@ -19,6 +21,7 @@ from rebalance.engine.batch import new_batch_id
 from rebalance.engine.errors import RunIdTaken
 from rebalance.engine.models import EngineOptions, RebalanceInputs
 from rebalance.engine.results import RebalanceResult
+from rebalance.engine.version import ENGINE_VERSION
 from rebalance.request_hash import hash_of_tree, request_tree
 from rebalance.serializers import validate_engine_options
 
@@ -56,6 +59,7 @@ def _new_run(result: RebalanceResult, rendered: dict, body: str, request: dict) 
         status=result.status,
         response_body=body,
         request=request,
+        engine_version=ENGINE_VERSION,
     )
 
 
@@ -102,20 +106,32 @@ def simulate_idempotently(
     repository = repository or RunRepository()
     request = request_tree(inputs, options)
     digest = hash_of_tree(request)
+
+    def history(outcome: KeyOutcome, run_id: str | None = None) -> None:
+        # The key's history entry: one INSERT after the run store's own statements.
+        record_key_event(
+            client_id=client_id, key=idempotency_key, outcome=outcome, request_hash=digest,
+            correlation_id=correlation_id, rebalance_run_id=run_id, using=repository.using,
+        )
+
     if not idempotency_replay_enabled():
         body, run_id = _execute_and_record(
             inputs, options, request, digest, correlation_id,
             lambda run: repository.record_simulate_run(client_id, idempotency_key, run),
         )
+        history(KeyOutcome.RE_EXECUTED, run_id)
         return SimulateOutcome(body, False, run_id)
 
     outcome = repository.claim(client_id, idempotency_key, digest)
     if isinstance(outcome, Replay):
         logger.info("simulate replayed rebalance_run_id=%s", outcome.run.rebalance_run_id)
+        history(KeyOutcome.REPLAYED, outcome.run.rebalance_run_id)
         return SimulateOutcome(outcome.run.response_body, True, outcome.run.rebalance_run_id)
     if isinstance(outcome, Conflict):
+        history(KeyOutcome.CONFLICT)
         raise ServiceError(409, IDEMPOTENCY_CONFLICT)
     if isinstance(outcome, InProgress):
+        history(KeyOutcome.IN_PROGRESS)
         raise ServiceError(409, IDEMPOTENCY_IN_PROGRESS, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     assert isinstance(outcome, Claimed)
     try:
@@ -126,7 +142,9 @@ def simulate_idempotently(
     except BaseException:
         repository.release(outcome)
         raise
-    # ``complete`` may hand back a run another worker finished first for this key.
+    # ``complete`` may hand back a run another worker finished first for this key:
+    # then this request was in effect a replay of it.
+    history(KeyOutcome.EXECUTED, run_id)
     return SimulateOutcome(body, False, run_id)
 
 
