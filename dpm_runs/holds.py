@@ -23,6 +23,12 @@ def _target(run_ids: list[str]) -> str:
     return ",".join(run_ids)
 
 
+def unknown_run_ids(run_ids: list[str]) -> list[str]:
+    """The ids among ``run_ids`` that name no recorded run, in the given order."""
+    known = set(RebalanceRun.objects.filter(rebalance_run_id__in=run_ids).values_list("rebalance_run_id", flat=True))
+    return [run_id for run_id in run_ids if run_id not in known]
+
+
 def place_hold(run_ids: list[str], reason: str, actor: str) -> int:
     """Hold the named runs; returns how many exist (and are now held)."""
     if not reason.strip():
