@@ -25,6 +25,14 @@ recorded as a new run; the verification itself is an access event.
 """
 
 
+class _Unstyled(Sink):
+    """The progress bar's stream: stderr without Django's red error styling."""
+
+    def write(self, text: str) -> int:
+        self._wrapper.write(text, style_func=str, ending="")
+        return len(text)
+
+
 class Command(BaseCommand):
     help = HELP
 
@@ -46,7 +54,7 @@ class Command(BaseCommand):
         run_ids, total = self._selection(since, until, run, limit)
         verified = drifted = 0
         target = " ".join(f"{k}={v}" for k, v in (("since", since), ("until", until), ("limit", limit)) if v)
-        with tqdm(total=total, unit="run", file=Sink(self.stderr), disable=not self.stderr.isatty(),
+        with tqdm(total=total, unit="run", file=_Unstyled(self.stderr), disable=not self.stderr.isatty(),
                   dynamic_ncols=True) as progress:
             for run_id in run_ids:
                 verification = verify_run(run_id)
