@@ -5,10 +5,11 @@ Permissions (all on top of the admin's staff check):
 
 * support bundle: the view permission on runs, as for the page itself. The
   bundle holds the run's request and result, so each download writes an access
-  event (``admin.support_bundle``), refusals and unknown runs included.
+  event, refusals and unknown runs included. It is named as the API's download
+  is (``run.support_bundle``); the actor, ``admin:<user>``, tells them apart.
 * verify: ``dpm_runs.verify_rebalancerun``. It re-runs the engine (CPU), and is
   a POST with the CSRF token. It records no run; it writes an access event
-  (``admin.verify``) because it reads the stored request.
+  (``run.verify``) because it reads the stored request.
 * hold and release: ``dpm_runs.hold_rebalancerun``. A hold keeps a run from
   retention, so it is a change, not a view; who placed it, when and why are
   recorded on the run by ``dpm_runs.holds``.
@@ -23,7 +24,7 @@ import re
 
 from django import forms
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseRedirect
@@ -41,10 +42,6 @@ from .models import RebalanceRun
 
 HOLD_PERMISSION = "dpm_runs.hold_rebalancerun"
 VERIFY_PERMISSION = "dpm_runs.verify_rebalancerun"
-
-# Access-event actions written here (stored in AccessEvent.action).
-ADMIN_SUPPORT_BUNDLE = "admin.support_bundle"
-ADMIN_VERIFY = "admin.verify"
 
 # A drifted run can differ in thousands of places; the page lists the first ones.
 MAX_DIFFERENCES_SHOWN = 200
@@ -109,11 +106,11 @@ class RunSupportActionsMixin:
         except (PermissionDenied, Http404) as exc:
             outcome = 403 if isinstance(exc, PermissionDenied) else 404
             audit.record_request(
-                request, actor=admin_actor(request), action=ADMIN_SUPPORT_BUNDLE, target=run_id, outcome=outcome
+                request, actor=admin_actor(request), action=audit.SUPPORT_BUNDLE, target=run_id, outcome=outcome
             )
             raise
         audit.record_request(
-            request, actor=admin_actor(request), action=ADMIN_SUPPORT_BUNDLE, target=run_id, outcome=200
+            request, actor=admin_actor(request), action=audit.SUPPORT_BUNDLE, target=run_id, outcome=200
         )
         response = HttpResponse(text, content_type="application/json; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{bundle_filename(run_id)}"'
@@ -125,14 +122,14 @@ class RunSupportActionsMixin:
         run = self._run(request, object_id)
         if not self.has_verify_permission(request, run):
             audit.record_request(
-                request, actor=admin_actor(request), action=ADMIN_VERIFY, target=run.rebalance_run_id, outcome=403
+                request, actor=admin_actor(request), action=audit.VERIFY_RUN, target=run.rebalance_run_id, outcome=403
             )
             raise PermissionDenied
         verification = import_string(settings.DPM_RUN_VERIFIER)(run.rebalance_run_id)
         audit.record_request(
             request,
             actor=admin_actor(request),
-            action=ADMIN_VERIFY,
+            action=audit.VERIFY_RUN,
             target=run.rebalance_run_id,
             outcome=200 if verification is not None else 404,
         )
@@ -183,19 +180,31 @@ class RunSupportActionsMixin:
         """The form asking for a reason, or (submitted and valid) the hold and None."""
         form = HoldForm(request.POST if request.POST.get("post") == "yes" else None)
         if request.method != "POST" or not form.is_valid():
-            return self._confirmation(request, "dpm_runs/hold_form.html", runs, single, {"form": form})
+            return self._confirmation(
+                request, "dpm_runs/hold_form.html", runs, single, {"form": form, "title": "Place a legal hold"}
+            )
         run_ids = [run.rebalance_run_id for run in runs]
         placed = holds.place_hold(run_ids, form.cleaned_data["reason"], admin_actor(request))
-        self.message_user(request, _count_message("Placed a legal hold on", placed, len(run_ids), "no longer exist"))
+        self.message_user(
+            request,
+            _count_message("Placed a legal hold on", placed, len(run_ids), "no longer exist"),
+            messages.SUCCESS if placed else messages.WARNING,
+        )
         return None
 
     def _release(self, request, runs: list[RebalanceRun], single: bool):
         """The confirmation page, or (confirmed) the release and None."""
         if request.method != "POST" or request.POST.get("post") != "yes":
-            return self._confirmation(request, "dpm_runs/release_hold_confirmation.html", runs, single, {})
+            return self._confirmation(
+                request, "dpm_runs/release_hold_confirmation.html", runs, single, {"title": "Release the legal hold"}
+            )
         run_ids = [run.rebalance_run_id for run in runs]
         released = holds.release_hold(run_ids, admin_actor(request))
-        self.message_user(request, _count_message("Released the legal hold of", released, len(run_ids), "were not on hold"))
+        self.message_user(
+            request,
+            _count_message("Released the legal hold of", released, len(run_ids), "were not on hold"),
+            messages.SUCCESS if released else messages.WARNING,
+        )
         return None
 
     def _confirmation(self, request, template, runs, single, extra):

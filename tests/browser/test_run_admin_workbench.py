@@ -172,7 +172,54 @@ def test_view_only_staff_finds_reads_and_downloads_a_run(
     assert bundle["integrity"]["result_sha256"] == hashlib.sha256(
         recorded_run.response_body.encode("utf-8")
     ).hexdigest()
-    [event] = AccessEvent.objects.filter(action="admin.support_bundle")
+    [event] = AccessEvent.objects.filter(action="run.support_bundle")
     assert (event.actor, event.target, event.outcome) == (
         "admin:support-viewer", recorded_run.rebalance_run_id, 200,
     )
+
+
+def test_support_lead_verifies_a_tampered_run_and_holds_it(browser, live_server, recorded_run, screenshot):
+    user = User.objects.create_user("support-lead", password=PASSWORD, is_staff=True)
+    user.user_permissions.add(*Permission.objects.filter(
+        codename__in=["view_rebalancerun", "verify_rebalancerun", "hold_rebalancerun"]
+    ))
+    if not user.has_perm("dpm_runs.hold_rebalancerun"):  # before the permissions are migrated in
+        user.is_superuser = True
+        user.save()
+    tampered = recorded_run.response_body.replace('"quantity":"46"', '"quantity":"47"', 1)
+    assert tampered != recorded_run.response_body
+    RebalanceRun.objects.filter(pk=recorded_run.pk).update(response_body=tampered)
+
+    wait = WebDriverWait(browser, 20)
+    browser.delete_all_cookies()
+    page = f"{live_server.url}/admin/dpm_runs/rebalancerun/{recorded_run.pk}/change/"
+    browser.get(f"{live_server.url}/admin/login/?next=/admin/dpm_runs/rebalancerun/{recorded_run.pk}/change/")
+    browser.find_element(By.ID, "id_username").send_keys("support-lead")
+    browser.find_element(By.ID, "id_password").send_keys(PASSWORD + Keys.ENTER)
+
+    # Verify now: a POST from the page; the stored result no longer matches.
+    wait.until(EC.element_to_be_clickable((By.ID, "verify-now"))).click()
+    outcome = wait.until(EC.presence_of_element_located((By.ID, "verify-outcome")))
+    assert outcome.text == "DRIFT"
+    cells = [td.text for td in browser.find_elements(By.CSS_SELECTOR, "#differences tbody td")]
+    assert cells[:3] == ["/intents/2/quantity", '"47"', '"46"']
+    screenshot("verify-drift")
+
+    # Place a hold with a reason, then find it under the "on hold" filter.
+    browser.get(page)
+    wait.until(EC.element_to_be_clickable((By.ID, "place-hold"))).click()
+    reason = wait.until(EC.presence_of_element_located((By.ID, "id_reason")))
+    reason.send_keys("Complaint 2026-118: keep until closed")
+    screenshot("hold-form")
+    browser.find_element(By.ID, "confirm-hold").click()
+    message = wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ".messagelist .success")))
+    assert message.text == "Placed a legal hold on 1 run."
+    assert "by admin:support-lead: Complaint 2026-118" in browser.find_element(By.CSS_SELECTOR, ".field-legal_hold").text
+    screenshot("held-run")
+    held = RebalanceRun.objects.get(pk=recorded_run.pk)
+    assert (held.held_by, held.hold_reason) == ("admin:support-lead", "Complaint 2026-118: keep until closed")
+
+    browser.get(f"{live_server.url}/admin/dpm_runs/rebalancerun/?held=yes")
+    rows = browser.find_elements(By.CSS_SELECTOR, "#result_list tbody tr")
+    assert [r.find_element(By.CSS_SELECTOR, "th a").text for r in rows] == [recorded_run.rebalance_run_id]
+    screenshot("changelist-held")
