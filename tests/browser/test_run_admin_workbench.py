@@ -224,3 +224,35 @@ def test_support_lead_verifies_a_tampered_run_and_holds_it(browser, live_server,
     rows = browser.find_elements(By.CSS_SELECTOR, "#result_list tbody tr")
     assert [r.find_element(By.CSS_SELECTOR, "th a").text for r in rows] == [recorded_run.rebalance_run_id]
     screenshot("changelist-held")
+
+    # Release it again from the run's page.
+    browser.get(page)
+    wait.until(EC.element_to_be_clickable((By.ID, "release-hold"))).click()
+    wait.until(EC.presence_of_element_located((By.ID, "confirm-release")))
+    screenshot("release-confirmation")
+    browser.find_element(By.ID, "confirm-release").click()
+    message = wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ".messagelist .success")))
+    assert message.text == "Released the legal hold of 1 run."
+    assert RebalanceRun.objects.get(pk=recorded_run.pk).held_at is None
+
+
+def test_the_chart_stays_readable_in_the_dark_theme(browser, live_server, recorded_run, screenshot):
+    User.objects.create_superuser("dark-admin", password=PASSWORD)
+    wait = WebDriverWait(browser, 20)
+    browser.delete_all_cookies()
+    browser.get(f"{live_server.url}/admin/login/?next=/admin/dpm_runs/rebalancerun/{recorded_run.pk}/change/")
+    browser.execute_script("window.localStorage.setItem('theme', 'dark')")
+    browser.find_element(By.ID, "id_username").send_keys("dark-admin")
+    browser.find_element(By.ID, "id_password").send_keys(PASSWORD + Keys.ENTER)
+    try:
+        label = wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "svg.allocation-chart g.asset-class text")))
+        # The labels take the admin's text colour: light on the dark background.
+        fill = browser.execute_script("return getComputedStyle(arguments[0]).fill", label)
+        background = browser.execute_script("return getComputedStyle(document.body).backgroundColor")
+        assert fill != background
+        red, green, blue = (int(v) for v in fill[fill.index("(") + 1:fill.index(")")].split(",")[:3])
+        assert min(red, green, blue) > 150, fill
+        browser.execute_script("document.getElementById('allocation').scrollIntoView()")
+        screenshot("dark-chart")
+    finally:
+        browser.execute_script("window.localStorage.removeItem('theme')")
