@@ -1,16 +1,20 @@
 """The history of an idempotency key: one entry per simulate request that presented it.
 
-Recording is one single-row INSERT, autocommitted after the request's own run
-store statements, so the simulate path's claim and complete stay as they are
-(benchmarks/key_history_replay_cost.py measures what it adds to a replay).
-Reads are one index range scan of (client, key, id).
+Recording is one single-row INSERT in a transaction of its own, after the
+request's run store statements, so the simulate path's claim and complete stay
+as they are. On PostgreSQL that transaction commits with synchronous_commit
+off: it does not wait for its WAL flush, which was most of what the entry cost
+a replay (a replay otherwise writes nothing). The trade-off: if the database
+server crashes, the entries of the last fraction of a second can be lost; never
+a run or a mapping, which commit as before. benchmarks/key_history_replay_cost.py
+measures it. Reads are one index range scan of (client, key, id).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import DEFAULT_DB_ALIAS
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 
 from .models import IdempotencyEvent, KeyOutcome
@@ -38,15 +42,23 @@ def record_key_event(
     using: str = DEFAULT_DB_ALIAS,
 ) -> None:
     """Append one entry to ``key``'s history in ``client_id``'s key space."""
-    IdempotencyEvent.objects.using(using).create(
-        client_id=client_id,
-        key=key,
-        occurred_at=timezone.now(),
-        outcome=outcome,
-        request_hash=request_hash,
-        correlation_id=correlation_id,
-        rebalance_run_id=rebalance_run_id,
-    )
+    connection = connections[using]
+    # Inside a caller's transaction, SET LOCAL would relax that transaction's
+    # commit too; there the entry simply commits with it.
+    asynchronous = connection.vendor == "postgresql" and not connection.in_atomic_block
+    with transaction.atomic(using=using):
+        if asynchronous:
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        IdempotencyEvent.objects.using(using).create(
+            client_id=client_id,
+            key=key,
+            occurred_at=timezone.now(),
+            outcome=outcome,
+            request_hash=request_hash,
+            correlation_id=correlation_id,
+            rebalance_run_id=rebalance_run_id,
+        )
 
 
 def key_history(key: str, *, client_id: int, using: str = DEFAULT_DB_ALIAS) -> list[KeyEvent]:

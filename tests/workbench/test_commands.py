@@ -13,7 +13,6 @@ from django.utils import timezone
 from access_control.models import AccessEvent
 from dpm_runs.bundles import support_bundle
 from dpm_runs.models import IdempotencyEvent, IdempotencyRecord, RebalanceRun
-from tests.workbench.conftest import Recorder
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,6 @@
 """GET /rebalance/runs/idempotency/{key}/history: every outcome, oldest first, per key space."""
 from __future__ import annotations
 
-import json
 
 import pytest
 
