@@ -69,3 +69,24 @@ def test_verification_records_no_run(client):
 
 def test_an_unknown_run_has_no_verification(db):
     assert verify_run("rr_missing") is None
+
+
+def test_a_tampered_stored_request_drifts(client):
+    run_id = _simulate(client)
+    row = RebalanceRun.objects.get(rebalance_run_id=run_id)
+    request = row.request
+    request["portfolio_snapshot"]["cash_balances"][0]["amount"] = "2000.00"
+    RebalanceRun.objects.filter(pk=row.pk).update(request=request)
+    verification = verify_run(run_id)
+    assert verification.outcome == DRIFT
+    assert verification.differences  # the result of the altered request differs somewhere
+
+
+def test_a_stored_request_that_no_longer_validates_drifts_at_the_request(client):
+    run_id = _simulate(client)
+    RebalanceRun.objects.filter(rebalance_run_id=run_id).update(request={"portfolio_snapshot": []})
+    verification = verify_run(run_id)
+    assert verification.outcome == DRIFT
+    [difference] = verification.differences
+    assert difference["path"] == "/request" and difference["recomputed"] is None
+    assert {issue["type"] for issue in difference["stored"]} >= {"missing"}
