@@ -1,6 +1,8 @@
 """Recorded runs and idempotency mappings (api spec §2.5, §7 items 1-4).
 
-Only dpm_runs.repository reads or writes these models (the Django admin aside).
+Only dpm_runs reads or writes these models: repository.py (the simulate path and
+the lookups), listing.py, key_history.py, holds.py and retention.py (the support
+workbench), and the Django admin.
 
 Index notes, for tables of millions of rows:
 

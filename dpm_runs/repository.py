@@ -1,4 +1,8 @@
-"""The run store: the only code that reads or writes dpm_runs models.
+"""The run store: records runs and idempotency mappings, and serves the lookups.
+
+The support workbench reads and writes the same models in modules of its own:
+listing.py (the run listing), key_history.py (a key's history), holds.py (legal
+hold) and retention.py (purge_runs).
 
 Callers (the rebalance views, the support lookups, the export command) get
 small frozen dataclasses back, never model instances, so nothing outside this
