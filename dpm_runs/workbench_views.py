@@ -27,7 +27,7 @@ from access_control.throttling import SupportThrottle
 from access_control.views import AccessLoggedViewMixin
 from lotus_manage.problems import PROBLEM_CONTENT_TYPE, ServiceError, validation_problem
 
-from . import openapi as docs
+from . import workbench_openapi as docs
 from .bundles import support_bundle_json
 from .cursors import InvalidCursor, decode_cursor, encode_cursor, fingerprint
 from .key_history import key_history
