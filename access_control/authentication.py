@@ -11,6 +11,8 @@ from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
+from lotus_manage.request_context import note_client
+
 from .models import ApiKey
 
 KEYWORD = "Api-Key"
@@ -52,6 +54,7 @@ class ApiKeyAuthentication(BaseAuthentication):
             raise KeyRefused(API_KEY_REVOKED, client.name)
         if api_key.expiry_date is not None and api_key.expiry_date <= timezone.now():
             raise KeyRefused(API_KEY_EXPIRED, client.name)
+        note_client(request, client.name)  # for log lines (lotus_manage/request_context.py)
         return client, api_key
 
     def authenticate_header(self, request) -> str:

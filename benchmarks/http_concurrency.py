@@ -61,6 +61,11 @@ else:  # run as a script: benchmarks/ is on sys.path
     from api_key import UNTHROTTLED, auth_header, create_bench_key
 
 REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:  # run as a script: the request factories live in tests/
+    sys.path.insert(0, str(REPO))
+
+from tests.factories import scaled_simulate_body  # noqa: E402
+
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432"
 DATABASE = "lotus_manage_concurrency"
 MAX_REQUESTS = 512
@@ -112,33 +117,8 @@ class Answer:
 
 
 def build_body(instruments: int, variant: str) -> bytes:
-    """A READY rebalance of USD cash into ``instruments`` model targets (90 % invested).
-
-    ``variant`` only changes one option, so A and B differ in request hash.
-    """
-    ids = [f"INS{i:05d}" for i in range(instruments)]
-    weight = f"{0.9 / instruments:.8f}"
-    body = {
-        "portfolio_snapshot": {
-            "portfolio_id": "pf_concurrency",
-            "base_currency": "USD",
-            "positions": [],
-            "cash_balances": [{"currency": "USD", "amount": "10000000.00"}],
-        },
-        "market_data_snapshot": {
-            "prices": [
-                {"instrument_id": iid, "price": f"{10 + i % 90}.25", "currency": "USD"}
-                for i, iid in enumerate(ids)
-            ],
-            "fx_rates": [],
-        },
-        "model_portfolio": {"targets": [{"instrument_id": iid, "weight": weight} for iid in ids]},
-        "shelf_entries": [
-            {"instrument_id": iid, "status": "APPROVED", "asset_class": "EQUITY"} for iid in ids
-        ],
-        "options": {} if variant == "A" else {"max_turnover_pct": "0.75"},
-    }
-    return json.dumps(body).encode()
+    """A READY rebalance into ``instruments`` targets; variants A and B differ in hash."""
+    return json.dumps(scaled_simulate_body(instruments, variant=variant)).encode()
 
 
 # --- HTTP ---------------------------------------------------------------------------------

@@ -61,17 +61,16 @@ def main() -> None:
 
     from dpm_runs.models import IdempotencyEvent, KeyOutcome
     from dpm_runs.repository import Replay, RunRepository
-    from rebalance.serializers import RebalanceRequestSerializer
+    from rebalance.boundary import RebalanceRequest, validate_request
     from rebalance.services import simulate_idempotently
 
     call_command("migrate", verbosity=0)
     client_id = create_client(f"bench-replay-{uuid.uuid4().hex[:8]}", ["simulate"]).client.pk
     body = json.loads((REPO / "docs" / "examples" / "simulate-request.json").read_text())
-    serializer = RebalanceRequestSerializer(data=body)
-    assert serializer.is_valid(), serializer.errors
-    inputs, options = serializer.to_engine()
+    validated, issues = validate_request(body, RebalanceRequest)
+    assert not issues, issues
     key = f"bench-replay-{uuid.uuid4().hex}"
-    first = simulate_idempotently(inputs, options, key, "corr-bench", client_id=client_id)
+    first = simulate_idempotently(validated, key, "corr-bench", client_id=client_id)
     repository = RunRepository()
     digest = repository.get_run(first.rebalance_run_id, client_id=None).request_hash
 
@@ -93,7 +92,7 @@ def main() -> None:
                          correlation_id="corr-bench", rebalance_run_id=outcome.run.rebalance_run_id)
 
     def service():
-        assert simulate_idempotently(inputs, options, key, "corr-bench", client_id=client_id).replayed
+        assert simulate_idempotently(validated, key, "corr-bench", client_id=client_id).replayed
 
     ways = {"before": before, "durable": durable, "after": after, "service": service}
     times: dict[str, list[float]] = {name: [] for name in ways}

@@ -7,3 +7,6 @@ class DpmRunsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "dpm_runs"
     verbose_name = "DPM runs"
+
+    def ready(self) -> None:
+        from . import run_metrics  # noqa: F401  (connects the runs-recorded counter)

@@ -34,6 +34,7 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.db.models import Case, F, Q, When
 from django.utils import timezone
 
+from . import claim_locks
 from .models import (
     CORRELATION_ID_MAX_LENGTH,
     ENGINE_VERSION_MAX_LENGTH,
@@ -49,6 +50,10 @@ from .models import (
 
 DEFAULT_LEASE_SECONDS = 60
 DEFAULT_CHUNK_SIZE = 100
+# Retry-After for a duplicate of a claim whose holder is known alive (PostgreSQL): it
+# is computing, most runs take well under a second, and a dead holder's claim is taken
+# over at once, so the key is usable as soon as the computation ends (docs/idempotency.md).
+LIVE_HOLDER_RETRY_AFTER_SECONDS = 1
 
 # Columns of a run without the three large ones.
 _SUMMARY_FIELDS = (
@@ -255,22 +260,12 @@ class RunRepository:
         try:
             with self._collision_guard(run), transaction.atomic(using=self.using):
                 row = self._insert_run(run, claim.client_id, idempotency_key=claim.key)
-                completed = (
-                    IdempotencyRecord.objects.using(self.using)
-                    .filter(
-                        client_id=claim.client_id,
-                        key=claim.key,
-                        state=IdempotencyState.IN_PROGRESS,
-                        claim_token=claim.token,
-                    )
-                    .update(**_completed_mapping(row))
-                )
-                if not completed:
+                if not self._complete_claim(claim, row):
                     raise _ClaimLost
                 return _stored(row)
         except _ClaimLost:
-            pass
-        # Rare: the lease ran out and another worker took the claim over.
+            claim_locks.release(self.using, claim.client_id, claim.key)
+        # Rare: the claim was taken over (lease ran out, or its session was lost).
         with self._collision_guard(run), transaction.atomic(using=self.using):
             record = self._locked_record(claim.client_id, claim.key)
             if (
@@ -289,18 +284,22 @@ class RunRepository:
         Only the current holder can release: a claim taken over by another
         worker is left alone. Returns whether a claim was removed.
         """
-        with transaction.atomic(using=self.using):
-            deleted, _ = (
-                IdempotencyRecord.objects.using(self.using)
-                .filter(
-                    client_id=claim.client_id,
-                    key=claim.key,
-                    state=IdempotencyState.IN_PROGRESS,
-                    claim_token=claim.token,
-                )
-                .delete()
-            )
+        try:
+            with transaction.atomic(using=self.using):
+                deleted = self._delete_claim(claim)
+        finally:
+            # No-op when the DELETE's own unlock ran; otherwise never keep the lock.
+            claim_locks.release(self.using, claim.client_id, claim.key)
         return deleted > 0
+
+    def _held_claim(self, claim: Claimed):
+        """The claim's record while ``claim`` still holds it (nobody took it over)."""
+        return IdempotencyRecord.objects.using(self.using).filter(
+            client_id=claim.client_id,
+            key=claim.key,
+            state=IdempotencyState.IN_PROGRESS,
+            claim_token=claim.token,
+        )
 
     # -- simulate with replay disabled; analyze ------------------------------
 
@@ -448,7 +447,12 @@ class RunRepository:
     def _insert_claim(
         self, client_id: int, key: str, request_hash: str, token: str, lease_expires_at: datetime, now: datetime
     ) -> bool:
-        """Insert an IN_PROGRESS claim unless the key exists; whether it was inserted."""
+        """Insert an IN_PROGRESS claim unless the key exists; whether it was inserted.
+
+        On PostgreSQL the same statement takes the key's advisory lock (only when
+        the row is inserted, and before it is committed, so no claim is ever
+        visible without its live holder's lock: claim_locks.py).
+        """
         connection = connections[self.using]
         field = IdempotencyRecord._meta.get_field
         values = [
@@ -461,9 +465,52 @@ class RunRepository:
             field("created_at").get_db_prep_value(now, connection),
             field("updated_at").get_db_prep_value(now, connection),
         ]
+        locking = claim_locks.supported(self.using)
+        if locking:
+            values.append(claim_locks.lock_id(client_id, key))
         with connection.cursor() as cursor:
-            cursor.execute(_INSERT_CLAIM_SQL, values)
-            return cursor.fetchone() is not None
+            cursor.execute(_INSERT_CLAIM_AND_LOCK_SQL if locking else _INSERT_CLAIM_SQL, values)
+            row = cursor.fetchone()
+        if row is None:
+            return False
+        if locking:
+            claim_locks.taken(self.using, client_id, key, got_it=row[1])
+        return True
+
+    def _complete_claim(self, claim: Claimed, row: RebalanceRun) -> bool:
+        """Point the claim at ``row`` (COMPLETED) if ``claim`` still holds it, and drop
+        its advisory lock in the same statement. The unlock runs before the commit;
+        a duplicate that slips into that gap cannot take the claim over: its
+        compare-and-set waits for this row's lock and then finds it COMPLETED."""
+        if not claim_locks.holds(self.using, claim.client_id, claim.key):
+            return bool(self._held_claim(claim).update(**_completed_mapping(row)))
+        connection = connections[self.using]
+        field = IdempotencyRecord._meta.get_field
+        with connection.cursor() as cursor:
+            cursor.execute(_COMPLETE_CLAIM_AND_UNLOCK_SQL, [
+                row.request_hash, IdempotencyState.COMPLETED.value, row.pk,
+                field("updated_at").get_db_prep_value(row.created_at, connection),
+                claim.client_id, claim.key, IdempotencyState.IN_PROGRESS.value, claim.token,
+                claim_locks.lock_id(claim.client_id, claim.key),
+            ])
+            completed = cursor.fetchone() is not None
+        if completed:
+            claim_locks.forget(self.using, claim.client_id, claim.key)
+        return completed
+
+    def _delete_claim(self, claim: Claimed) -> int:
+        """Delete the claim if ``claim`` still holds it, dropping its lock in the same statement."""
+        if not claim_locks.holds(self.using, claim.client_id, claim.key):
+            return self._held_claim(claim).delete()[0]
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(_DELETE_CLAIM_AND_UNLOCK_SQL, [
+                claim.client_id, claim.key, IdempotencyState.IN_PROGRESS.value, claim.token,
+                claim_locks.lock_id(claim.client_id, claim.key),
+            ])
+            deleted = cursor.fetchone() is not None
+        if deleted:
+            claim_locks.forget(self.using, claim.client_id, claim.key)
+        return int(deleted)
 
     def _claim_state(self, client_id: int, key: str, request_hash: str) -> dict[str, Any] | None:
         """The key's record and, when its hash is ``request_hash``, its run with the body."""
@@ -493,12 +540,18 @@ class RunRepository:
             return Replay(StoredRun(**{
                 name: record[f"run_{name}"] for name in (*_SUMMARY_FIELDS[1:], "response_body")
             }))
+        # IN_PROGRESS: is its holder alive? (claim_locks.py; None: unknown, the lease decides)
+        holder_alive = claim_locks.acquire(self.using, client_id, key)
+        if holder_alive:
+            # Alive and computing, however long: never taken over.
+            return InProgress(key, retry_after=LIVE_HOLDER_RETRY_AFTER_SECONDS)
         lease_expires_at = record["lease_expires_at"]
-        if lease_expires_at is not None and lease_expires_at > now:
+        if holder_alive is None and lease_expires_at is not None and lease_expires_at > now:
+            # Liveness unknown: the key frees when the lease ends, in whole seconds rounded up.
             remaining = (lease_expires_at - now).total_seconds()
             return InProgress(key, retry_after=max(1, math.ceil(remaining)))
-        # The holder's lease ran out: presume it dead and take the claim over,
-        # unless someone else did so first (compare-and-set on the token).
+        # The holder is dead (we now hold its lock) or its lease ran out: take the
+        # claim over, unless someone else did first (compare-and-set on the token).
         token = uuid.uuid4().hex
         lease_expires_at = now + self._lease()
         taken = (
@@ -506,7 +559,11 @@ class RunRepository:
             .filter(pk=record["id"], state=IdempotencyState.IN_PROGRESS, claim_token=record["claim_token"])
             .update(claim_token=token, lease_expires_at=lease_expires_at, updated_at=now)
         )
-        return Claimed(client_id, key, request_hash, token, lease_expires_at) if taken else None
+        if taken:
+            return Claimed(client_id, key, request_hash, token, lease_expires_at)
+        if holder_alive is False:
+            claim_locks.release(self.using, client_id, key)
+        return None
 
     def _stored_run_by_pk(self, pk: int) -> StoredRun:
         return _stored(self._runs().only(*_SUMMARY_FIELDS, "response_body").get(pk=pk))
@@ -626,6 +683,18 @@ _INSERT_CLAIM_SQL = (
     f"INSERT INTO {_IDEM} (client_id, key, request_hash, state, claim_token, lease_expires_at, "
     "created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
     "ON CONFLICT (client_id, key) DO NOTHING RETURNING id"
+)
+# PostgreSQL: the same, taking the key's advisory lock when (and only when) a row is inserted.
+_INSERT_CLAIM_AND_LOCK_SQL = _INSERT_CLAIM_SQL + ", pg_try_advisory_lock(%s)"
+_COMPLETE_CLAIM_AND_UNLOCK_SQL = (
+    f"UPDATE {_IDEM} SET request_hash = %s, state = %s, run_id = %s, claim_token = NULL, "
+    "lease_expires_at = NULL, updated_at = %s "
+    "WHERE client_id = %s AND key = %s AND state = %s AND claim_token = %s "
+    "RETURNING pg_advisory_unlock(%s)"
+)
+_DELETE_CLAIM_AND_UNLOCK_SQL = (
+    f"DELETE FROM {_IDEM} WHERE client_id = %s AND key = %s AND state = %s AND claim_token = %s "
+    "RETURNING pg_advisory_unlock(%s)"
 )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.http import HttpResponse, HttpResponseRedirect
 from django.utils.encoding import escape_uri_path
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, viewsets
 from rest_framework.negotiation import BaseContentNegotiation
 
@@ -17,18 +17,10 @@ from access_control import audit
 from access_control.permissions import CanReadRuns
 from access_control.throttling import SupportThrottle
 from access_control.views import AccessLoggedViewMixin
+from lotus_manage.openapi import CORRELATION_ID_RESPONSE_HEADER, not_found_response
 from lotus_manage.problems import PROBLEM_CONTENT_TYPE
-from rebalance.schema import (
-    CORRELATION_ID_RESPONSE_HEADER,
-    IDEMPOTENCY_LOOKUP_EXAMPLE,
-    RUN_LOOKUP_EXAMPLE,
-    not_found_response,
-)
-from rebalance.schema_components import (
-    DpmRunIdempotencyLookupResponseSerializer,
-    DpmRunLookupResponseSerializer,
-)
 
+from .openapi import DpmRunIdempotencyLookupResponse, DpmRunLookupResponse, LookupExample
 from .rendering import idempotency_lookup_json, run_lookup_json
 from .repository import RunRepository
 from .scopes import key_space, run_scope
@@ -45,7 +37,7 @@ def _lookup_schema(
     parameter: str,
     path: str,
     body,
-    example: dict,
+    example: str,
     not_found: str,
     description: str | None = None,
 ):
@@ -59,7 +51,7 @@ def _lookup_schema(
             CORRELATION_ID_RESPONSE_HEADER,
         ],
         responses={
-            200: OpenApiResponse(body, examples=[OpenApiExample("Found", value=example)]),
+            200: OpenApiResponse(body, examples=[LookupExample("Found", example)]),
             (404, PROBLEM_CONTENT_TYPE): not_found_response(not_found, SUPPORT_APIS_DISABLED, instance=path),
         },
         tags=["runs"],
@@ -129,8 +121,8 @@ class RunLookupViewSet(AccessLoggedViewMixin, viewsets.ViewSet):
         "Fetch one recorded run",
         "rebalance_run_id",
         "/rebalance/runs/rr_c24203fb",
-        DpmRunLookupResponseSerializer,
-        RUN_LOOKUP_EXAMPLE,
+        DpmRunLookupResponse,
+        "run_lookup",
         RUN_NOT_FOUND,
     )
     def retrieve(self, request, rebalance_run_id: str):
@@ -146,8 +138,8 @@ class RunLookupViewSet(AccessLoggedViewMixin, viewsets.ViewSet):
         "Fetch the latest run recorded for a correlation id",
         "correlation_id",
         "/rebalance/runs/by-correlation/corr-spec-001",
-        DpmRunLookupResponseSerializer,
-        RUN_LOOKUP_EXAMPLE,
+        DpmRunLookupResponse,
+        "run_lookup",
         RUN_NOT_FOUND,
         description="Latest = the greatest `created_at`; among equal timestamps, the run "
         "written last. Exact, case-sensitive, whole-value match.",
@@ -165,8 +157,8 @@ class RunLookupViewSet(AccessLoggedViewMixin, viewsets.ViewSet):
         "Fetch the key -> run mapping of a simulate call",
         "idempotency_key",
         "/rebalance/runs/idempotency/spec-idem-001",
-        DpmRunIdempotencyLookupResponseSerializer,
-        IDEMPOTENCY_LOOKUP_EXAMPLE,
+        DpmRunIdempotencyLookupResponse,
+        "idempotency_lookup",
         IDEMPOTENCY_KEY_NOT_FOUND,
     )
     def by_idempotency_key(self, request, idempotency_key: str):

@@ -14,6 +14,8 @@ import logging
 import re
 import uuid
 
+from .request_context import NO_CLIENT, client_name_of, current_client_name
+
 CORRELATION_HEADER = "X-Correlation-Id"
 # The id of the request being served by this thread, for log records.
 current_correlation_id: contextvars.ContextVar[str] = contextvars.ContextVar(
@@ -56,9 +58,12 @@ class CorrelationIdMiddleware:
         else:
             request.correlation_id = new_correlation_id()
         token = current_correlation_id.set(request.correlation_id)
+        # No client until authentication names one (and none left over from the last request).
+        client_token = current_client_name.set(NO_CLIENT)
         try:
             response = self.get_response(request)
         finally:
+            current_client_name.reset(client_token)
             current_correlation_id.reset(token)
         response[CORRELATION_HEADER] = request.correlation_id
         return response
@@ -78,8 +83,12 @@ def _escaped(value):
 
 
 class CorrelationIdLogFilter(logging.Filter):
-    """Adds ``correlation_id`` to every log record (``-`` outside a request), and
-    escapes control characters in the record's arguments.
+    """Adds ``correlation_id`` and ``client`` to every log record (``-`` outside a
+    request), and escapes control characters in the record's arguments.
+
+    Django logs a 4xx/5xx response (``django.request``) after the middleware
+    has returned, when the request's context is gone; such records carry the
+    request itself, whose correlation id and client are used then.
 
     Arguments carry client-supplied values (portfolio ids, keys); a CR/LF in one
     would otherwise start a forged log line. The message template is ours and
@@ -88,6 +97,11 @@ class CorrelationIdLogFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.correlation_id = current_correlation_id.get()
+        record.client = current_client_name.get()
+        request = getattr(record, "request", None)
+        if record.correlation_id == "-" and getattr(request, "correlation_id", None):
+            record.correlation_id = request.correlation_id
+            record.client = client_name_of(request)
         if isinstance(record.args, tuple):
             record.args = tuple(_escaped(arg) for arg in record.args)
         elif isinstance(record.args, dict):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import sys
 from http import HTTPStatus
 from typing import Any
 
@@ -18,10 +19,13 @@ from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpResponse
 from rest_framework import exceptions as drf
 
+from .database_outage import database_unavailable_response, is_database_unavailable
+
 logger = logging.getLogger("lotus_manage.errors")
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 INTERNAL_ERROR_DETAIL = "An unexpected error occurred."
+TOO_LARGE_DETAIL = "Request body exceeds the configured size limit."
 
 
 def problem_response(
@@ -87,10 +91,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> HttpResponse:
     """
     request = context.get("request")
     django_request = getattr(request, "_request", request)
+    if is_database_unavailable(exc):
+        return database_unavailable_response(django_request, exc)
     if isinstance(exc, ServiceError):
         return problem_response(django_request, exc.status, exc.detail, headers=exc.headers)
     if isinstance(exc, RequestDataTooBig):
-        return problem_response(django_request, 413, "Request body exceeds the configured size limit.")
+        return problem_response(django_request, 413, TOO_LARGE_DETAIL)
     if isinstance(exc, Http404) or (
         isinstance(exc, drf.NotFound) and exc.detail == drf.NotFound.default_detail
     ):
@@ -121,12 +127,19 @@ def page_not_found(request, exception=None) -> HttpResponse:
 
 
 def server_error(request) -> HttpResponse:
-    """Django ``handler500``: no traceback, no internals."""
+    """Django ``handler500``: no traceback, no internals.
+
+    Also reached by database errors raised outside DRF views (middleware, the
+    admin): an unreachable database is a 503 there too.
+    """
+    exc = sys.exc_info()[1]
+    if is_database_unavailable(exc):
+        return database_unavailable_response(request, exc)
     return problem_response(request, 500, INTERNAL_ERROR_DETAIL)
 
 
 def bad_request(request, exception=None) -> HttpResponse:
     """Django ``handler400`` (e.g. a disallowed Host header or an oversized body)."""
     if isinstance(exception, RequestDataTooBig):
-        return problem_response(request, 413, "Request body exceeds the configured size limit.")
+        return problem_response(request, 413, TOO_LARGE_DETAIL)
     return problem_response(request, 400, "Bad Request")

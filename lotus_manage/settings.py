@@ -13,7 +13,6 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 
 from access_control.rates import parse_rate
-from lotus_manage.env_flags import env_flag
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -54,6 +53,8 @@ SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# Health probes of a load balancer or orchestrator come over plain HTTP from inside.
+SECURE_REDIRECT_EXEMPT = [r"^health/"]
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
 if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -85,6 +86,8 @@ MIDDLEWARE = [
     # Outermost: every response, including errors raised by other middleware (e.g. a
     # disallowed Host header) and static files, carries the correlation id.
     "lotus_manage.middleware.CorrelationIdMiddleware",
+    # Counts and times every request by route template (GET /metrics).
+    "lotus_manage.request_metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Right after SecurityMiddleware, as whitenoise requires: serves the admin
     # and API-docs static files under gunicorn without a separate web server.
@@ -132,6 +135,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     # Persistent connections can go stale; check them before reuse.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = DATABASES["default"]["CONN_MAX_AGE"] > 0
+    # An unreachable database answers 503 within this many seconds instead of
+    # holding the request (and the worker) until the operating system gives up.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+    )
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several gunicorn workers on one SQLite file: a transaction takes the write lock
+    # when it begins, so concurrent writers wait their turn (the busy timeout) instead
+    # of failing with "database is locked" (which would answer 503) on upgrading a read.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("transaction_mode", "IMMEDIATE")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -206,7 +220,7 @@ REST_FRAMEWORK = {
     "DEFAULT_METADATA_CLASS": None,
 }
 
-# Request bodies up to 20 MB: a simulate body at the serializer caps (10,000 positions,
+# Request bodies up to 20 MB: a simulate body at the boundary's caps (10,000 positions,
 # 20,000 prices and shelf entries) is about 5 MB; anything larger is answered 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=20 * 1024 * 1024)
 
@@ -226,7 +240,8 @@ SPECTACULAR_SETTINGS = {
     # 401/403/429 of every operation that needs an API key (lotus_manage/openapi.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "lotus_manage.openapi.add_access_control_responses",
+        "access_control.openapi.add_access_control_responses",
+        "access_control.openapi.add_database_unavailable_responses",
     ],
     # Swagger UI keeps the key entered under "Authorize" across page reloads.
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
@@ -236,6 +251,11 @@ SPECTACULAR_SETTINGS = {
 
 # One line per record on stderr (gunicorn / container logs), each tagged with the
 # request's correlation id so support can follow one request across log lines.
+# LOG_FORMAT=json: one JSON object per line instead (lotus_manage/json_logs.py), for
+# log collectors; gunicorn.conf.py does the same for gunicorn's own lines.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text").strip().lower()
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -246,9 +266,14 @@ LOGGING = {
         "line": {
             "format": "%(asctime)s %(levelname)s %(name)s correlation_id=%(correlation_id)s %(message)s",
         },
+        "json": {"()": "lotus_manage.json_logs.JsonLineFormatter"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "line", "filters": ["correlation_id"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "line",
+            "filters": ["correlation_id"],
+        },
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
@@ -258,13 +283,20 @@ LOGGING = {
         "axes.apps": {"level": "WARNING"},
     },
 }
+if LOG_FORMAT == "json":
+    # runserver's request lines have a handler of their own in Django's defaults.
+    LOGGING["loggers"]["django.server"] = {"handlers": ["console"], "level": "INFO", "propagate": False}
+    # Python warnings would otherwise be bare text on stderr.
+    LOGGING["loggers"]["py.warnings"] = {"handlers": ["console"], "level": "WARNING", "propagate": False}
+    import logging as _logging
 
-# --- Service toggles (API contract section 1.10) -----------------------------
+    _logging.captureWarnings(True)
 
-# Values at start-up. They follow the contract's flag rule (see
-# lotus_manage/env_flags.py), which is stricter than env.bool.
-DPM_SUPPORT_APIS_ENABLED = env_flag("DPM_SUPPORT_APIS_ENABLED", default=True)
-DPM_IDEMPOTENCY_REPLAY_ENABLED = env_flag("DPM_IDEMPOTENCY_REPLAY_ENABLED", default=True)
+# --- Service toggles ---------------------------------------------------------
+
+# DPM_SUPPORT_APIS_ENABLED and DPM_IDEMPOTENCY_REPLAY_ENABLED are not settings:
+# they take effect without a restart, so dpm_runs/toggles.py and
+# rebalance/toggles.py read the environment on every request.
 
 # Per-client request rates, counted in the database so that every worker shares
 # them: simulate/analyze, and reads of stored runs. "<count>/<s|min|hour|day>".

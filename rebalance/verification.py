@@ -23,8 +23,7 @@ from dpm_runs.rendering import format_timestamp
 from dpm_runs.repository import RecordedRun, RunRepository
 from rebalance.engine import render_result, simulate
 from rebalance.engine.version import ENGINE_VERSION
-from rebalance.json_body import validate_request_body
-from rebalance.serializers import RebalanceRequestSerializer
+from rebalance.boundary import RebalanceRequest, validate_request
 from rebalance.services import to_json_text
 
 MATCH = "MATCH"
@@ -69,11 +68,10 @@ def verify_run(rebalance_run_id: str) -> Verification | None:
 
 def _recompute(run: RecordedRun) -> str | list[dict[str, Any]]:
     """The result text the engine produces now for the run, or the request's validation issues."""
-    raw = json.dumps(run.request).encode("utf-8")
-    serializer, issues = validate_request_body(raw, RebalanceRequestSerializer)
+    validated, issues = validate_request(run.request, RebalanceRequest)
     if issues:
         return issues
-    inputs, options = serializer.to_engine()
+    inputs, options = validated.to_engine()
     result = simulate(
         inputs, options,
         request_hash=run.request_hash, correlation_id=run.correlation_id, run_id=run.rebalance_run_id,

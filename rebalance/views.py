@@ -15,10 +15,9 @@ from access_control.throttling import SimulateThrottle
 from access_control.views import AccessLoggedViewMixin
 from lotus_manage.problems import validation_problem
 from rebalance import schema
+from rebalance.boundary import BatchRebalanceRequest, RebalanceRequest, validate_request_body
 from rebalance.engine.batch import new_batch_id
 from rebalance.headers import IDEMPOTENCY_HEADER, idempotency_key_issue
-from rebalance.json_body import validate_request_body
-from rebalance.serializers import BatchRebalanceRequestSerializer, RebalanceRequestSerializer
 from rebalance.services import analyze_and_record, simulate_idempotently
 
 JSON_CONTENT_TYPE = "application/json"
@@ -39,7 +38,7 @@ def _unsupported_media_issue(request) -> dict | None:
     }
 
 
-def _validate(request, serializer_class, header_issues: list[dict]):
+def _validate(request, model, header_issues: list[dict]):
     """Header issues first, then the body's, as the contract orders them."""
     issues = list(header_issues)
     if request.correlation_id_issue is not None:
@@ -47,8 +46,8 @@ def _validate(request, serializer_class, header_issues: list[dict]):
     media_issue = _unsupported_media_issue(request)
     if media_issue is not None:
         return None, issues + [media_issue]
-    serializer, body_issues = validate_request_body(request.body, serializer_class)
-    return serializer, issues + body_issues
+    body, body_issues = validate_request_body(request.body, model)
+    return body, issues + body_issues
 
 
 class SimulateView(AccessLoggedViewMixin, APIView):
@@ -63,15 +62,12 @@ class SimulateView(AccessLoggedViewMixin, APIView):
         django_request = request._request
         key = request.headers.get(IDEMPOTENCY_HEADER)
         key_issue = idempotency_key_issue(key)
-        serializer, issues = _validate(
-            django_request, RebalanceRequestSerializer, [key_issue] if key_issue else []
+        body, issues = _validate(
+            django_request, RebalanceRequest, [key_issue] if key_issue else []
         )
         if issues:
             return validation_problem(django_request, issues)
-        inputs, options = serializer.to_engine()
-        outcome = simulate_idempotently(
-            inputs, options, key, django_request.correlation_id, client_id=request.user.pk
-        )
+        outcome = simulate_idempotently(body, key, django_request.correlation_id, client_id=request.user.pk)
         response = HttpResponse(outcome.body, content_type=JSON_CONTENT_TYPE)
         response[REPLAY_HEADER] = "true" if outcome.replayed else "false"
         return response
@@ -87,15 +83,12 @@ class AnalyzeView(AccessLoggedViewMixin, APIView):
     @schema.analyze_schema
     def post(self, request):
         django_request = request._request
-        serializer, issues = _validate(django_request, BatchRebalanceRequestSerializer, [])
+        body, issues = _validate(django_request, BatchRebalanceRequest, [])
         if issues:
             return validation_problem(django_request, issues)
-        inputs, scenarios = serializer.to_engine()
         batch_id = new_batch_id()
         if not django_request.correlation_id_supplied:
             # The contract prefixes scenario correlation ids with the batch id then; echo it.
             django_request.correlation_id = batch_id
-        body = analyze_and_record(
-            inputs, scenarios, django_request.correlation_id, batch_id, client_id=request.user.pk
-        )
-        return HttpResponse(body, content_type=JSON_CONTENT_TYPE)
+        text = analyze_and_record(body, django_request.correlation_id, batch_id, client_id=request.user.pk)
+        return HttpResponse(text, content_type=JSON_CONTENT_TYPE)

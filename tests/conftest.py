@@ -34,8 +34,8 @@ print(json.dumps({
     "SECRET_KEY": settings.SECRET_KEY,
     "ALLOWED_HOSTS": settings.ALLOWED_HOSTS,
     "DB": {k: db.get(k) for k in ("ENGINE", "NAME", "USER", "PASSWORD", "HOST", "PORT", "CONN_MAX_AGE", "CONN_HEALTH_CHECKS")},
-    "DPM_SUPPORT_APIS_ENABLED": settings.DPM_SUPPORT_APIS_ENABLED,
-    "DPM_IDEMPOTENCY_REPLAY_ENABLED": settings.DPM_IDEMPOTENCY_REPLAY_ENABLED,
+    "has_toggle_settings": any(hasattr(settings, name) for name in (
+        "DPM_SUPPORT_APIS_ENABLED", "DPM_IDEMPOTENCY_REPLAY_ENABLED")),
 }, default=str))
 """
 

@@ -15,8 +15,8 @@ def test_defaults_use_sqlite_file_in_repo_root(load_settings):
     assert Path(s["DB"]["NAME"]) == REPO_ROOT / "db.sqlite3"
     assert s["DEBUG"] is True
     assert s["ALLOWED_HOSTS"] == ["localhost", "127.0.0.1"]
-    assert s["DPM_SUPPORT_APIS_ENABLED"] is True
-    assert s["DPM_IDEMPOTENCY_REPLAY_ENABLED"] is True
+    # The toggles are read per request (dpm_runs/toggles.py, rebalance/toggles.py), not settings.
+    assert s["has_toggle_settings"] is False
 
 
 def test_postgres_database_url_is_parsed(load_settings):
@@ -61,19 +61,20 @@ def test_debug_off_with_secret_key_allows_no_hosts_by_default(load_settings):
     assert s["ALLOWED_HOSTS"] == []
 
 
-def test_allowed_hosts_and_flags_from_env(load_settings):
-    s = load_settings(
-        {
-            "SECRET_KEY": "k" * 50,
-            "ALLOWED_HOSTS": "api.example,localhost",
-            "DPM_SUPPORT_APIS_ENABLED": " OFF ",
-            "DPM_IDEMPOTENCY_REPLAY_ENABLED": "y",
-        }
-    )
+def test_allowed_hosts_from_env(load_settings):
+    s = load_settings({"SECRET_KEY": "k" * 50, "ALLOWED_HOSTS": "api.example,localhost"})
     assert s["ALLOWED_HOSTS"] == ["api.example", "localhost"]
-    assert s["DPM_SUPPORT_APIS_ENABLED"] is False
+
+
+def test_toggles_follow_the_flag_rule_on_every_call(monkeypatch):
+    from dpm_runs.toggles import support_apis_enabled
+    from rebalance.toggles import idempotency_replay_enabled
+
+    assert support_apis_enabled() and idempotency_replay_enabled()
+    monkeypatch.setenv("DPM_SUPPORT_APIS_ENABLED", " OFF ")
     # "y" is true for env.bool but false under the contract's flag rule.
-    assert s["DPM_IDEMPOTENCY_REPLAY_ENABLED"] is False
+    monkeypatch.setenv("DPM_IDEMPOTENCY_REPLAY_ENABLED", "y")
+    assert not support_apis_enabled() and not idempotency_replay_enabled()
 
 
 @pytest.mark.parametrize(

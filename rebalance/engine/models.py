@@ -1,6 +1,6 @@
 """Engine input objects.
 
-Plain, immutable dataclasses over ``Decimal``. The HTTP boundary (DRF serializers) builds
+Plain, immutable dataclasses over ``Decimal``. The HTTP boundary (``rebalance.boundary``) builds
 them from validated request bodies; tests build them directly. Field names follow the
 request JSON of the API contract so that a reader can map one onto the other.
 """

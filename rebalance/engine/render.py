@@ -1,13 +1,16 @@
 """Rendering of engine results into the contract's JSON shape (api spec §4).
 
-Decimals become ``str(Decimal)`` strings; only position and allocation weights are
-quantized to 4 dp (presentation only). Keys follow the contract's field order.
+The shape is declared once, as typed dicts, in ``rebalance/boundary/responses.py``: the
+functions here return exactly those (same keys, same order), as plain dicts, and the
+OpenAPI components are generated from the same declaration. Decimals become
+``str(Decimal)`` strings; only position and allocation weights are quantized to 4 dp
+(presentation only).
 """
 
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .collector import collector_paused
 from .models import CashBalance, Money
@@ -21,6 +24,19 @@ from .results import (
     SimulatedState,
 )
 
+if TYPE_CHECKING:  # the engine itself never imports the boundary
+    from rebalance.boundary.responses import (
+        AllocationMetric as AllocationMetricJson,
+        BatchRebalanceResult,
+        FxSpotIntent,
+        RebalanceResult as RebalanceResultJson,
+        ResultCashBalance,
+        ResultMoney,
+        RuleResult as RuleResultJson,
+        SecurityTradeIntent,
+        SimulatedState as SimulatedStateJson,
+    )
+
 FOUR_DP = Decimal("0.0001")
 
 
@@ -33,7 +49,7 @@ def weight_text(weight: Decimal) -> str:
         return str(weight)
 
 
-def money(value: Money | None) -> dict[str, str] | None:
+def money(value: Money | None) -> ResultMoney | None:
     if value is None:
         return None
     return {"amount": str(value.amount), "currency": value.currency}
@@ -56,7 +72,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def cash_balance(cash: CashBalance) -> dict[str, Any]:
+def cash_balance(cash: CashBalance) -> ResultCashBalance:
     return {
         "currency": cash.currency,
         "amount": str(cash.amount),
@@ -65,11 +81,11 @@ def cash_balance(cash: CashBalance) -> dict[str, Any]:
     }
 
 
-def allocation(metric: AllocationMetric) -> dict[str, Any]:
+def allocation(metric: AllocationMetric) -> AllocationMetricJson:
     return {"key": metric.key, "weight": weight_text(metric.weight), "value": money(metric.value)}
 
 
-def simulated_state(state: SimulatedState) -> dict[str, Any]:
+def simulated_state(state: SimulatedState) -> SimulatedStateJson:
     by_instrument = [allocation(m) for m in state.allocation_by_instrument]
     return {
         "total_value": money(state.total_value),
@@ -96,7 +112,7 @@ def simulated_state(state: SimulatedState) -> dict[str, Any]:
     }
 
 
-def intent(item: Intent) -> dict[str, Any]:
+def intent(item: Intent) -> SecurityTradeIntent | FxSpotIntent:
     if isinstance(item, FxIntent):
         return {
             "intent_type": "FX_SPOT",
@@ -123,7 +139,7 @@ def intent(item: Intent) -> dict[str, Any]:
     }
 
 
-def rule(row: RuleResult) -> dict[str, Any]:
+def rule(row: RuleResult) -> RuleResultJson:
     return {
         "rule_id": row.rule_id,
         "severity": row.severity,
@@ -135,13 +151,13 @@ def rule(row: RuleResult) -> dict[str, Any]:
     }
 
 
-def render_result(result: RebalanceResult) -> dict[str, Any]:
+def render_result(result: RebalanceResult) -> RebalanceResultJson:
     """The full ``RebalanceResult`` JSON object of one run."""
     with collector_paused():
         return _render_result(result)
 
 
-def _render_result(result: RebalanceResult) -> dict[str, Any]:
+def _render_result(result: RebalanceResult) -> RebalanceResultJson:
     diag = result.diagnostics
     universe = result.universe
     coverage = str(universe.coverage)
@@ -261,8 +277,8 @@ def _render_result(result: RebalanceResult) -> dict[str, Any]:
 
 
 def render_batch(
-    batch: BatchResult, rendered_results: dict[str, dict[str, Any]] | None = None
-) -> dict[str, Any]:
+    batch: BatchResult, rendered_results: dict[str, RebalanceResultJson] | None = None
+) -> BatchRebalanceResult:
     """The ``BatchRebalanceResult`` JSON object of one analyze call.
 
     ``rendered_results`` may hold scenario results already rendered (e.g. when they were
@@ -272,7 +288,9 @@ def render_batch(
         return _render_batch(batch, rendered_results or {})
 
 
-def _render_batch(batch: BatchResult, rendered_results: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def _render_batch(
+    batch: BatchResult, rendered_results: dict[str, RebalanceResultJson]
+) -> BatchRebalanceResult:
     metrics = {}
     for name, result in batch.results.items():
         security = result.security_intents

@@ -117,3 +117,12 @@ def test_rates_are_validated():
     for bad in ("", "10", "x/min", "0/min", "10/week"):
         with pytest.raises(ValueError):
             parse_rate(bad)
+
+
+def test_throttle_counters_write_no_wal_on_postgresql():
+    """Each request bumps a counter: on PostgreSQL that must not wait for a WAL flush."""
+    if connection.vendor != "postgresql":
+        pytest.skip("UNLOGGED tables are a PostgreSQL feature")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relpersistence FROM pg_class WHERE relname = 'access_control_throttlewindow'")
+        assert cursor.fetchone() == ("u",)

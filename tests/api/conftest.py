@@ -1,56 +1,25 @@
 """Fixtures of the HTTP tests: small request bodies and a client that posts raw JSON.
 
-Bodies are built here (not copied from the conformance fixtures) and kept tiny so
-that every engine run takes milliseconds.
+Bodies come from ``tests/factories.py`` (not copied from the conformance fixtures) and
+are kept tiny so that every engine run takes milliseconds.
 """
 from __future__ import annotations
 
-import copy
 import json
 
 import pytest
 from django.test import Client
+
+from tests.factories import small_analyze_body, small_simulate_body
 
 SIMULATE = "/rebalance/simulate"
 ANALYZE = "/rebalance/analyze"
 PROBLEM = "application/problem+json"
 
 
-def simulate_body(**options) -> dict:
-    """A READY rebalance: USD 1,000 cash, buy half into ALPHA and a fifth into BETA."""
-    return {
-        "portfolio_snapshot": {
-            "portfolio_id": "pf_api_test",
-            "base_currency": "USD",
-            "positions": [],
-            "cash_balances": [{"currency": "USD", "amount": "1000.00"}],
-        },
-        "market_data_snapshot": {
-            "prices": [
-                {"instrument_id": "ALPHA", "price": "10.00", "currency": "USD"},
-                {"instrument_id": "BETA", "price": "25.00", "currency": "USD"},
-            ],
-            "fx_rates": [],
-        },
-        "model_portfolio": {
-            "targets": [
-                {"instrument_id": "ALPHA", "weight": "0.50"},
-                {"instrument_id": "BETA", "weight": "0.20"},
-            ]
-        },
-        "shelf_entries": [
-            {"instrument_id": "ALPHA", "status": "APPROVED", "asset_class": "EQUITY"},
-            {"instrument_id": "BETA", "status": "APPROVED", "asset_class": "FIXED_INCOME"},
-        ],
-        "options": dict(options),
-    }
-
-
-def analyze_body(scenarios: dict) -> dict:
-    body = simulate_body()
-    del body["options"]
-    body["scenarios"] = copy.deepcopy(scenarios)
-    return body
+# The request bodies of these tests (re-exported for ``from .conftest import ...``).
+simulate_body = small_simulate_body
+analyze_body = small_analyze_body
 
 
 def reordered(value):

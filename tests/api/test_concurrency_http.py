@@ -91,8 +91,7 @@ def _slow_engine(monkeypatch, seconds: float) -> None:
 def _check_in_progress(headers: dict, content: bytes) -> None:
     assert headers["Content-Type"] == "application/problem+json"
     assert json.loads(content)["detail"] == IN_PROGRESS
-    # Seconds until the holder's 60 s lease ends, rounded up; 61 when this request read
-    # the clock a moment before the holder stamped its lease.
+    # The holder is alive (its claim lock is held: PostgreSQL) and computing: retry in 1 s.
     retry_after = int(headers["Retry-After"])
     assert retry_after == 1
 

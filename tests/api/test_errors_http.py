@@ -322,7 +322,7 @@ def test_bad_host_400_still_carries_a_correlation_id(api):
 
 def test_portfolio_id_longer_than_the_run_store_column_is_422_not_500(api):
     from dpm_runs.models import PORTFOLIO_ID_MAX_LENGTH
-    from rebalance.serializers.fields import MAX_PORTFOLIO_ID_LENGTH
+    from rebalance.boundary.limits import MAX_PORTFOLIO_ID_LENGTH
 
     assert MAX_PORTFOLIO_ID_LENGTH == PORTFOLIO_ID_MAX_LENGTH
     body = simulate_body()
@@ -337,7 +337,7 @@ def test_portfolio_id_longer_than_the_run_store_column_is_422_not_500(api):
 
 
 def test_portfolio_id_at_the_column_limit_is_accepted_and_recorded(api):
-    from rebalance.serializers.fields import MAX_PORTFOLIO_ID_LENGTH
+    from rebalance.boundary.limits import MAX_PORTFOLIO_ID_LENGTH
 
     body = simulate_body()
     body["portfolio_snapshot"]["portfolio_id"] = "p" * MAX_PORTFOLIO_ID_LENGTH

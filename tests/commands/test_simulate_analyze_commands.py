@@ -8,20 +8,10 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from tests.factories import one_instrument_body
 
-def _body(weight: str = "0.5", cash: str = "1000") -> dict:
-    return {
-        "portfolio_snapshot": {
-            "portfolio_id": "pf_cmd",
-            "base_currency": "USD",
-            "positions": [],
-            "cash_balances": [{"currency": "USD", "amount": cash}],
-        },
-        "market_data_snapshot": {"prices": [{"instrument_id": "A", "price": "10", "currency": "USD"}]},
-        "model_portfolio": {"targets": [{"instrument_id": "A", "weight": weight}]},
-        "shelf_entries": [{"instrument_id": "A", "status": "APPROVED"}],
-        "options": {},
-    }
+
+_body = one_instrument_body
 
 
 def _write(tmp_path, name: str, content) -> str:

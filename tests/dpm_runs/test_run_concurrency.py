@@ -28,14 +28,17 @@ def _postgresql_only():
 
 
 def _in_threads(fn, count: int = THREADS) -> list:
-    """Run fn(i) in ``count`` threads released together; each closes its connection."""
-    barrier = threading.Barrier(count)
+    """Run fn(i) in ``count`` threads released together; each closes its connection once
+    every thread is done, as a live worker keeps its session while it computes (a closed
+    session is a dead claimer whose claim may be taken over: dpm_runs/claim_locks.py)."""
+    start, done = threading.Barrier(count), threading.Barrier(count)
 
     def worker(i):
         try:
-            barrier.wait(timeout=30)
+            start.wait(timeout=30)
             return fn(i)
         finally:
+            done.wait(timeout=60)
             connections.close_all()
 
     with ThreadPoolExecutor(max_workers=count) as pool:

@@ -213,14 +213,12 @@ class Boom(Exception):
 
 def _fail_after_run_insert(monkeypatch):
     """Fail at the point where the key is pointed at the just-inserted run."""
-    import dpm_runs.repository
-
     def explode(row, *args):
         assert RebalanceRun.objects.filter(pk=row.pk).exists()
         raise Boom
 
     monkeypatch.setattr(RunRepository, "_point_key_at", lambda self, client_id, key, record, row: explode(row))
-    monkeypatch.setattr(dpm_runs.repository, "_completed_mapping", explode)
+    monkeypatch.setattr(RunRepository, "_complete_claim", lambda self, claim, row: explode(row))
 
 
 @pytest.mark.django_db(transaction=True)

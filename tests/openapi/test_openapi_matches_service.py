@@ -12,14 +12,17 @@ import pytest
 from django.test import Client
 from oas_checks import schema_errors
 
+from lotus_manage.openapi import EXAMPLE_CORRELATION_ID, problem_body
+from rebalance import openapi_examples as examples
 from rebalance import schema as docs
-from rebalance.engine import render_batch, render_result, run_batch, simulate
-from rebalance.request_hash import request_hash
-from rebalance.serializers import (
-    BatchRebalanceRequestSerializer,
-    RebalanceRequestSerializer,
+from rebalance.boundary import (
+    BatchRebalanceRequest,
+    RebalanceRequest,
     validate_engine_options,
+    validate_request,
 )
+from rebalance.engine import render_batch, render_result, run_batch, simulate
+from rebalance.request_hash import hash_of_tree
 
 GOLDEN = Path(__file__).resolve().parents[2].parent / "shared" / "conformance" / "golden"
 CASES = sorted(GOLDEN.glob("*.json")) if GOLDEN.is_dir() else []
@@ -27,20 +30,20 @@ ABSENT = "../shared/conformance is absent (plain clone outside CI): conformance 
 
 
 def _simulate(body: dict, correlation_id: str, run_id: str | None = None) -> dict[str, Any]:
-    serializer = RebalanceRequestSerializer(data=copy.deepcopy(body))
-    assert serializer.is_valid(), serializer.errors
-    inputs, options = serializer.to_engine()
+    request, issues = validate_request(copy.deepcopy(body), RebalanceRequest)
+    assert not issues, issues
+    inputs, options = request.to_engine()
     result = simulate(
-        inputs, options, request_hash=request_hash(inputs, options),
+        inputs, options, request_hash=hash_of_tree(request.request_tree()),
         correlation_id=correlation_id, run_id=run_id,
     )
     return render_result(result)
 
 
 def _analyze(body: dict, correlation_prefix: str | None, batch_id: str | None = None):
-    serializer = BatchRebalanceRequestSerializer(data=copy.deepcopy(body))
-    assert serializer.is_valid(), serializer.errors
-    inputs, scenarios = serializer.to_engine()
+    request, issues = validate_request(copy.deepcopy(body), BatchRebalanceRequest)
+    assert not issues, issues
+    inputs, scenarios = request.to_engine()
     batch = run_batch(
         inputs, scenarios, validate_engine_options,
         correlation_prefix=correlation_prefix, batch_id=batch_id,
@@ -51,39 +54,73 @@ def _analyze(body: dict, correlation_prefix: str | None, batch_id: str | None = 
 # --- The examples are what the engine returns ---------------------------------------------
 
 
-@pytest.mark.parametrize(("request_example", "result_example"), [
-    (docs.SIMULATE_REQUEST_EXAMPLE, docs.READY_RESULT_EXAMPLE),
-    (docs.PENDING_REVIEW_REQUEST_EXAMPLE, docs.PENDING_REVIEW_RESULT_EXAMPLE),
-    (docs.BLOCKED_REQUEST_EXAMPLE, docs.BLOCKED_RESULT_EXAMPLE),
-], ids=["READY", "PENDING_REVIEW", "BLOCKED"])
-def test_simulate_examples_are_engine_output(request_example, result_example):
-    produced = _simulate(
-        request_example, result_example["correlation_id"], result_example["rebalance_run_id"]
-    )
+def _documented_examples(openapi, path: str, method: str, status: str) -> dict[str, Any]:
+    response = openapi["paths"][path][method]["responses"][status]
+    return {
+        name: example["value"]
+        for body in response["content"].values()
+        for name, example in body.get("examples", {}).items()
+    }
+
+
+@pytest.mark.parametrize("status", ["READY", "PENDING_REVIEW", "BLOCKED"])
+def test_simulate_examples_are_engine_output_for_the_request_examples(openapi, status):
+    request_example, run_id, correlation_id = examples.SIMULATE_EXAMPLES[status]
+    produced = _simulate(request_example, correlation_id, run_id)
+    documented = [v for v in _documented_examples(openapi, docs.SIMULATE_PATH, "post", "200")
+                  .values() if v["status"] == status]
     # Same keys, same order, same text: json.dumps compares all three.
-    assert json.dumps(produced) == json.dumps(result_example)
+    assert [json.dumps(v) for v in documented] == [json.dumps(produced)]
 
 
-def test_ready_example_is_the_spec_example():
-    assert docs.READY_RESULT_EXAMPLE["lineage"]["request_hash"] == (
+def test_ready_example_is_the_spec_example(openapi):
+    ready = examples.simulate_result("READY")
+    assert ready["lineage"]["request_hash"] == (
         "sha256:594f6d575544ad2bea108779e626034f67064d36a0c474d72d333d51d1461634"  # spec §9
     )
-    assert docs.RUN_LOOKUP_EXAMPLE["result"] == docs.READY_RESULT_EXAMPLE
+    [lookup] = _documented_examples(
+        openapi, "/rebalance/runs/{rebalance_run_id}", "get", "200").values()
+    assert lookup["result"] == ready
+    [request] = [
+        example["value"] for example in openapi["paths"][docs.SIMULATE_PATH]["post"]
+        ["requestBody"]["content"]["application/json"]["examples"].values()
+    ]
+    assert request == examples.SIMULATE_REQUEST
 
 
-def test_analyze_example_is_engine_output():
-    example = docs.BATCH_RESULT_EXAMPLE
-    produced = _analyze(docs.ANALYZE_REQUEST_EXAMPLE, "corr-spec-batch", example["batch_run_id"])
+def test_analyze_example_is_engine_output(openapi):
+    [documented] = _documented_examples(openapi, docs.ANALYZE_PATH, "post", "200").values()
+    produced = _analyze(examples.ANALYZE_REQUEST, examples.BATCH_CORRELATION_ID,
+                        examples.BATCH_RUN_ID)
     run_id = produced["results"]["cap_half"]["rebalance_run_id"]  # random: align it
-    produced = json.loads(json.dumps(produced).replace(
-        run_id, example["results"]["cap_half"]["rebalance_run_id"]
-    ))
-    produced["run_at_utc"] = example["run_at_utc"]
-    assert json.dumps(produced) == json.dumps(example)
+    produced = json.loads(json.dumps(produced).replace(run_id, examples.SCENARIO_RUN_IDS["cap_half"]))
+    produced["run_at_utc"] = examples.BATCH_RUN_AT
+    assert json.dumps(produced) == json.dumps(documented)
+    assert set(produced["failed_scenarios"]) == {"bad_group"}
+
+
+def test_validation_examples_are_the_boundarys_own_issues(openapi):
+    [simulate] = _documented_examples(openapi, docs.SIMULATE_PATH, "post", "422").values()
+    assert [(i["type"], i["loc"]) for i in simulate["detail"]] == [
+        ("missing", ["header", "Idempotency-Key"]),
+        ("enum", ["body", "options", "target_method"]),
+        ("value_error", ["body", "options", "group_constraints"]),
+    ]
+    [analyze] = _documented_examples(openapi, docs.ANALYZE_PATH, "post", "422").values()
+    assert [(i["type"], i["loc"]) for i in analyze["detail"]] == [("value_error", ["body", "scenarios"])]
+
+
+def test_examples_are_the_same_on_every_build():
+    first = json.dumps([examples.simulate_result(s) for s in examples.SIMULATE_EXAMPLES])
+    examples.simulate_result.cache_clear()
+    examples.batch_result.cache_clear()
+    again = json.dumps([examples.simulate_result(s) for s in examples.SIMULATE_EXAMPLES])
+    assert first == again
+    assert examples.batch_result()["run_at_utc"] == examples.BATCH_RUN_AT
 
 
 def test_the_checks_reject_a_wrong_result(components):
-    wrong = copy.deepcopy(docs.READY_RESULT_EXAMPLE)
+    wrong = copy.deepcopy(examples.simulate_result("READY"))
     wrong["before"]["positions"][0]["weight"] = 0.6  # a number, not a decimal string
     wrong["intents"][1]["intent_type"] = "FX_FORWARD"  # no such variant
     del wrong["lineage"]["engine_version"]  # a key the contract says is always there
@@ -170,17 +207,17 @@ def _post(client: Client, path: str, body: Any, **headers: str):
 
 @pytest.mark.django_db
 def test_simulate_responses_are_documented(openapi, components, client):
-    first = _post(client, docs.SIMULATE_PATH, docs.SIMULATE_REQUEST_EXAMPLE,
+    first = _post(client, docs.SIMULATE_PATH, examples.SIMULATE_REQUEST,
                   **{"Idempotency-Key": "oas-1", "X-Correlation-Id": "corr-oas-1"})
     assert first.status_code == 200 and first["Idempotent-Replayed"] == "false"
     _assert_documented(openapi, components, first, docs.SIMULATE_PATH)
 
-    replay = _post(client, docs.SIMULATE_PATH, docs.SIMULATE_REQUEST_EXAMPLE,
+    replay = _post(client, docs.SIMULATE_PATH, examples.SIMULATE_REQUEST,
                    **{"Idempotency-Key": "oas-1"})
     assert replay["Idempotent-Replayed"] == "true"
     _assert_documented(openapi, components, replay, docs.SIMULATE_PATH)
 
-    changed = copy.deepcopy(docs.SIMULATE_REQUEST_EXAMPLE)
+    changed = copy.deepcopy(examples.SIMULATE_REQUEST)
     changed["options"]["cash_band_max_weight"] = "0.25"
     conflict = _post(client, docs.SIMULATE_PATH, changed, **{"Idempotency-Key": "oas-1"})
     assert conflict.status_code == 409
@@ -193,10 +230,10 @@ def test_simulate_responses_are_documented(openapi, components, client):
 
 @pytest.mark.django_db
 def test_analyze_responses_are_documented(openapi, components, client):
-    ok = _post(client, docs.ANALYZE_PATH, docs.ANALYZE_REQUEST_EXAMPLE)
+    ok = _post(client, docs.ANALYZE_PATH, examples.ANALYZE_REQUEST)
     assert ok.status_code == 200
     _assert_documented(openapi, components, ok, docs.ANALYZE_PATH)
-    bad = copy.deepcopy(docs.ANALYZE_REQUEST_EXAMPLE)
+    bad = copy.deepcopy(examples.ANALYZE_REQUEST)
     bad["scenarios"] = {"Baseline": {"options": {}}}
     invalid = _post(client, docs.ANALYZE_PATH, bad)
     assert invalid.status_code == 422
@@ -209,7 +246,7 @@ def test_refusals_are_documented(openapi, components, issue_key):
     anonymous = Client()
     support_only = Client(headers={"Authorization": f"Api-Key {issue_key(['support'])}"})
     for path in (docs.SIMULATE_PATH, docs.ANALYZE_PATH):
-        body = docs.SIMULATE_REQUEST_EXAMPLE if path == docs.SIMULATE_PATH else docs.ANALYZE_REQUEST_EXAMPLE
+        body = examples.SIMULATE_REQUEST if path == docs.SIMULATE_PATH else examples.ANALYZE_REQUEST
         refused = _post(anonymous, path, body, **{"Idempotency-Key": "oas-refused"})
         assert refused.status_code == 401
         _assert_documented(openapi, components, refused, path)
@@ -225,15 +262,14 @@ def test_problem_examples_match_the_real_envelope(rf):
     from lotus_manage.problems import problem_response
 
     request = rf.post(docs.SIMULATE_PATH)
-    request.correlation_id = "corr-spec-001"
+    request.correlation_id = EXAMPLE_CORRELATION_ID
     real = json.loads(problem_response(request, 409, "IDEMPOTENCY_KEY_IN_PROGRESS").content)
-    assert real == docs.problem_body(409, "IDEMPOTENCY_KEY_IN_PROGRESS", docs.SIMULATE_PATH,
-                                     "corr-spec-001")
+    assert real == problem_body(409, "IDEMPOTENCY_KEY_IN_PROGRESS", docs.SIMULATE_PATH)
 
 
 @pytest.mark.django_db
 def test_lookup_responses_are_documented(openapi, components, client):
-    created = _post(client, docs.SIMULATE_PATH, docs.SIMULATE_REQUEST_EXAMPLE,
+    created = _post(client, docs.SIMULATE_PATH, examples.SIMULATE_REQUEST,
                     **{"Idempotency-Key": "oas-lookup"})
     run_id = created.json()["rebalance_run_id"]
     found = client.get(f"/rebalance/runs/{run_id}")
@@ -243,8 +279,42 @@ def test_lookup_responses_are_documented(openapi, components, client):
         openapi, components, mapping, "/rebalance/runs/idempotency/{idempotency_key}", "get"
     )
     missing = client.get("/rebalance/runs/rr_00000000")
-    if "application/problem+json" not in openapi["paths"]["/rebalance/runs/{rebalance_run_id}"][
-            "get"]["responses"]["404"]["content"]:
-        pytest.xfail("dpm_runs/views.py documents its 404 as application/json {detail}; the "
-                     "service sends problem details (use rebalance.schema.not_found_response)")
     _assert_documented(openapi, components, missing, "/rebalance/runs/{rebalance_run_id}", "get")
+
+
+@pytest.mark.django_db
+def test_health_responses_are_documented(openapi, components):
+    from django.db import connection
+
+    anonymous = Client()
+    _assert_documented(openapi, components, anonymous.get("/health/live"), "/health/live", "get")
+    _assert_documented(openapi, components, anonymous.get("/health/ready"), "/health/ready", "get")
+    with connection.cursor() as cursor:  # rolled back with the test
+        cursor.execute("DELETE FROM django_migrations WHERE app = 'dpm_runs'")
+    pending = anonymous.get("/health/ready")
+    assert pending.status_code == 503
+    _assert_documented(openapi, components, pending, "/health/ready", "get")
+
+
+@pytest.mark.django_db
+def test_database_unavailable_is_documented(openapi, components, client, monkeypatch):
+    from django.db import OperationalError
+
+    import rebalance.views
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("could not connect to server")
+
+    monkeypatch.setattr(rebalance.views, "simulate_idempotently", unreachable)
+    answer = _post(client, docs.SIMULATE_PATH, examples.SIMULATE_REQUEST, **{"Idempotency-Key": "oas-503"})
+    assert answer.status_code == 503
+    _assert_documented(openapi, components, answer, docs.SIMULATE_PATH)
+
+
+@pytest.mark.django_db
+def test_metrics_response_is_documented(openapi, issue_key):
+    response = Client(headers={"Authorization": f"Api-Key {issue_key(['support'])}"}).get("/metrics")
+    documented = openapi["paths"]["/metrics"]["get"]["responses"]
+    assert str(response.status_code) in documented
+    assert response["Content-Type"].split(";")[0] in documented["200"]["content"]
+    assert response.has_header("X-Correlation-Id")

@@ -10,6 +10,7 @@ from oas_checks import ref_name
 from test_openapi_matches_service import _assert_documented
 
 from rebalance import schema as docs
+from tests.factories import spec_simulate_body
 
 LIST = "/rebalance/runs"
 HISTORY = "/rebalance/runs/idempotency/{idempotency_key}/history"
@@ -53,7 +54,7 @@ def test_the_bundle_refers_to_the_request_and_result_components(components):
 
 
 def _post_simulate(client, key):
-    return client.generic("POST", docs.SIMULATE_PATH, json.dumps(docs.SIMULATE_REQUEST_EXAMPLE),
+    return client.generic("POST", docs.SIMULATE_PATH, json.dumps(spec_simulate_body()),
                           content_type="application/json", headers={"Idempotency-Key": key})
 
 

@@ -6,8 +6,8 @@ import pytest
 
 from access_control.models import AccessEvent
 from dpm_runs.repository import RunRepository
-from rebalance.request_hash import request_hash
-from rebalance.serializers import RebalanceRequestSerializer
+from rebalance.boundary import RebalanceRequest, validate_request
+from rebalance.request_hash import hash_of_tree
 from tests.access_control.callers import other_body
 from tests.api.conftest import assert_problem, simulate_body
 from tests.workbench.conftest import client_pk
@@ -19,9 +19,9 @@ ENTRY_KEYS = {"occurred_at", "correlation_id", "request_hash", "outcome", "rebal
 
 
 def _hash(body: dict) -> str:
-    serializer = RebalanceRequestSerializer(data=body)
-    assert serializer.is_valid()
-    return request_hash(*serializer.to_engine())
+    validated, issues = validate_request(body, RebalanceRequest)
+    assert not issues, issues
+    return hash_of_tree(validated.request_tree())
 
 
 def _outcomes(response) -> list[tuple[str, str | None]]:

@@ -8,11 +8,11 @@ from typing import Any
 
 from django.core.management.base import CommandError
 
-from rebalance.json_body import validate_request_body
+from rebalance.boundary import validate_request_body
 
 
-def validate_file(path: str, serializer_class) -> tuple[Any, list[dict[str, Any]]]:
-    """Return ``(serializer, [])`` for a valid body or ``(None, issues)`` otherwise.
+def validate_file(path: str, model) -> tuple[Any, list[dict[str, Any]]]:
+    """Return ``(request, [])`` for a valid body or ``(None, issues)`` otherwise.
 
     An unreadable file is a ``CommandError`` straight away.
     """
@@ -20,7 +20,7 @@ def validate_file(path: str, serializer_class) -> tuple[Any, list[dict[str, Any]
         raw = Path(path).read_bytes()
     except OSError as exc:
         raise CommandError(f"{path}: cannot read file ({exc.strerror})") from exc
-    return validate_request_body(raw, serializer_class)
+    return validate_request_body(raw, model)
 
 
 def report_invalid(stderr, failures: list[tuple[str, list[dict[str, Any]]]], total: int) -> CommandError:

@@ -6,8 +6,8 @@ import json
 
 from django.core.management.base import BaseCommand
 
+from rebalance.boundary import BatchRebalanceRequest, validate_engine_options
 from rebalance.engine import render_batch, run_batch
-from rebalance.serializers import BatchRebalanceRequestSerializer, validate_engine_options
 
 from ._request_files import report_invalid, validate_file
 
@@ -29,10 +29,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, file, correlation_id, **options):
-        serializer, issues = validate_file(file, BatchRebalanceRequestSerializer)
+        body, issues = validate_file(file, BatchRebalanceRequest)
         if issues:
             raise report_invalid(self.stderr, [(file, issues)], 1)
-        inputs, scenarios = serializer.to_engine()
+        inputs, scenarios = body.to_engine()
         batch = run_batch(
             inputs, scenarios, validate_engine_options, correlation_prefix=correlation_id
         )

@@ -6,9 +6,9 @@ import json
 
 from django.core.management.base import BaseCommand
 
+from rebalance.boundary import RebalanceRequest
 from rebalance.engine import render_result, simulate
-from rebalance.request_hash import request_hash
-from rebalance.serializers import RebalanceRequestSerializer
+from rebalance.request_hash import hash_of_tree
 
 from ._request_files import report_invalid, validate_file
 
@@ -30,20 +30,20 @@ class Command(BaseCommand):
     def handle(self, *args, files, correlation_id, **options):
         prepared, failures = [], []
         for path in files:
-            serializer, issues = validate_file(path, RebalanceRequestSerializer)
+            body, issues = validate_file(path, RebalanceRequest)
             if issues:
                 failures.append((path, issues))
             else:
-                prepared.append(serializer.to_engine())
+                prepared.append((*body.to_engine(), hash_of_tree(body.request_tree())))
         if failures:
             raise report_invalid(self.stderr, failures, len(files))
         # Results are collected first so that output is all-or-nothing.
         lines = []
-        for inputs, engine_options in prepared:
+        for inputs, engine_options, digest in prepared:
             result = simulate(
                 inputs,
                 engine_options,
-                request_hash=request_hash(inputs, engine_options),
+                request_hash=digest,
                 correlation_id=correlation_id,
             )
             lines.append(json.dumps(render_result(result), ensure_ascii=False))

@@ -15,7 +15,10 @@ from rebalance.engine.models import (
     TargetMethod,
     ValuationMode,
 )
-from rebalance.serializers import EngineOptionsSerializer, validate_engine_options
+from pydantic import ValidationError
+
+from rebalance.boundary import EngineOptions as EngineOptionsModel
+from rebalance.boundary import validate_engine_options
 
 DECLARATION_ORDER = (
     "valuation_mode target_method compare_target_methods compare_target_methods_tolerance "
@@ -54,7 +57,7 @@ def first_message(raw) -> str:
 
 
 def test_fields_are_the_40_engine_options_in_declaration_order():
-    declared = list(EngineOptionsSerializer().fields)
+    declared = list(EngineOptionsModel.model_fields)
     assert declared == DECLARATION_ORDER
     assert declared == [f.name for f in dataclasses.fields(EngineOptions)]
     assert len(declared) == 40
@@ -315,7 +318,7 @@ def test_first_issue_follows_the_declaration_rules(raw, message):
 
 def test_simulate_lists_every_issue_in_order(issues_of):
     issues = issues_of(
-        EngineOptionsSerializer,
+        EngineOptionsModel,
         {"group_constraints": {"badkey": {"max_weight": "2"}}, "max_overdraft_by_ccy": {"": "-1"}},
     )
     assert [(i["loc"], i["msg"]) for i in issues] == [
@@ -325,19 +328,17 @@ def test_simulate_lists_every_issue_in_order(issues_of):
 
 
 def test_body_validation_reports_non_objects_as_model_attributes_type(issues_of):
-    [issue] = issues_of(EngineOptionsSerializer, {"group_constraints": {"a:b": 5}})
+    [issue] = issues_of(EngineOptionsModel, {"group_constraints": {"a:b": 5}})
     assert issue["type"] == "model_attributes_type"
     assert issue["msg"] == "Input should be a valid dictionary or object to extract fields from"
     assert issue["loc"] == ["body", "group_constraints", "a:b"]
 
 
 def test_batch_validation_reports_non_objects_as_model_type():
-    serializer = EngineOptionsSerializer(
-        data={"min_trade_notional": []}, context={"strict_models": True}
-    )
-    assert not serializer.is_valid()
-    [detail] = serializer.errors["min_trade_notional"]
-    assert detail.code == "model_type"
+    with pytest.raises(ValidationError) as caught:
+        EngineOptionsModel.model_validate({"min_trade_notional": []})
+    [error] = caught.value.errors()
+    assert (error["type"], error["loc"]) == ("model_type", ("min_trade_notional",))
 
 
 def test_unknown_keys_are_ignored_everywhere():

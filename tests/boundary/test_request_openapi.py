@@ -1,4 +1,4 @@
-"""The request serializers document themselves in the OpenAPI schema without warnings."""
+"""The request models document themselves in the OpenAPI schema without warnings."""
 
 from __future__ import annotations
 
@@ -9,17 +9,18 @@ from drf_spectacular.validation import validate_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from rebalance.serializers import BatchRebalanceRequestSerializer, RebalanceRequestSerializer
+from lotus_manage import openapi_pydantic  # noqa: F401  (registers the pydantic extension)
+from rebalance.boundary import BatchRebalanceRequest, RebalanceRequest
 
 
 class _Simulate(APIView):
-    @extend_schema(request=RebalanceRequestSerializer, responses={200: None})
+    @extend_schema(request=RebalanceRequest, responses={200: None})
     def post(self, request):
         return Response()
 
 
 class _Analyze(APIView):
-    @extend_schema(request=BatchRebalanceRequestSerializer, responses={200: None})
+    @extend_schema(request=BatchRebalanceRequest, responses={200: None})
     def post(self, request):
         return Response()
 
@@ -31,19 +32,28 @@ def test_schema_of_the_request_bodies(capsys):
     assert "Warning" not in capsys.readouterr().err  # drf-spectacular reports on stderr
 
     components = schema["components"]["schemas"]
-    options = components["EngineOptions"]["properties"]
+    options = {
+        name: {key: value for key, value in prop.items() if key != "description"}
+        for name, prop in components["EngineOptions"]["properties"].items()
+    }
     assert len(options) == 40
-    assert options["fx_buffer_pct"] == {"type": "string", "format": "decimal"}
-    assert options["max_turnover_pct"] == {"type": "string", "format": "decimal", "nullable": True}
-    assert options["settlement_horizon_days"] == {"type": "integer", "minimum": 0, "maximum": 10}
-    assert options["allow_restricted"] == {"type": "boolean"}
+    # Defaults are documented with the scale the request hash uses.
+    assert options["fx_buffer_pct"] == {"type": "string", "format": "decimal", "default": "0.01"}
+    assert options["max_turnover_pct"] == {
+        "type": "string", "format": "decimal", "nullable": True, "default": None,
+    }
+    assert options["settlement_horizon_days"] == {
+        "type": "integer", "minimum": 0, "maximum": 10, "default": 5,
+    }
+    assert options["allow_restricted"] == {"type": "boolean", "default": False}
     assert options["group_constraints"] == {
         "type": "object",
         "additionalProperties": {"$ref": "#/components/schemas/GroupConstraint"},
         "maxProperties": 200,
     }
     assert "required" not in components["EngineOptions"]
-    positions = components["PortfolioSnapshot"]["properties"]["positions"]
+    positions = dict(components["PortfolioSnapshot"]["properties"]["positions"])
+    assert positions.pop("description") == "Current holdings."
     assert positions == {
         "type": "array",
         "items": {"$ref": "#/components/schemas/Position"},

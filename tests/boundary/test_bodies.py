@@ -18,8 +18,10 @@ from rebalance.engine.models import (
     ShelfEntry,
     ShelfStatus,
 )
-from rebalance.serializers import BatchRebalanceRequestSerializer, RebalanceRequestSerializer
-from rebalance.serializers import fields as limits
+from rebalance.boundary import BatchRebalanceRequest, RebalanceRequest
+from rebalance.boundary import limits
+
+from .conftest import valid
 
 MODEL_ATTRIBUTES_MSG = "Input should be a valid dictionary or object to extract fields from"
 LOTS_MSG = "Value error, sum(lot.quantity) must equal position.quantity within tolerance 0.0001"
@@ -34,9 +36,8 @@ def locs_and_messages(issues):
 
 
 def test_simulate_body_becomes_engine_objects(simulate_body):
-    serializer = RebalanceRequestSerializer(data=simulate_body)
-    assert serializer.is_valid(), serializer.errors
-    inputs, options = serializer.to_engine()
+    request = valid(RebalanceRequest, simulate_body)
+    inputs, options = request.to_engine()
     assert isinstance(inputs, RebalanceInputs) and isinstance(options, EngineOptions)
     assert inputs.portfolio == PortfolioSnapshot(
         portfolio_id="pf_spec_001",
@@ -54,14 +55,15 @@ def test_simulate_body_becomes_engine_objects(simulate_body):
     assert str(options.cash_band_max_weight) == "0.20"
 
 
-def test_to_engine_requires_a_valid_request():
-    serializer = RebalanceRequestSerializer(data={})
-    with pytest.raises(AssertionError):
-        serializer.to_engine()
+def test_an_invalid_body_gives_issues_and_no_request():
+    from rebalance.boundary import validate_request
+
+    request, issues = validate_request({}, RebalanceRequest)
+    assert request is None and len(issues) == 5
 
 
 def test_all_five_members_are_required(issues_of):
-    issues = issues_of(RebalanceRequestSerializer, {"unknown": 1})
+    issues = issues_of(RebalanceRequest, {"unknown": 1})
     assert locs_and_messages(issues) == [
         (["body", name], "Field required")
         for name in (
@@ -77,7 +79,7 @@ def test_all_five_members_are_required(issues_of):
 
 def test_missing_member_is_reported_with_the_whole_body_as_input(simulate_body, issues_of):
     del simulate_body["model_portfolio"]
-    assert issues_of(RebalanceRequestSerializer, simulate_body) == [
+    assert issues_of(RebalanceRequest, simulate_body) == [
         {
             "type": "missing",
             "loc": ["body", "model_portfolio"],
@@ -89,7 +91,7 @@ def test_missing_member_is_reported_with_the_whole_body_as_input(simulate_body, 
 
 def test_null_options_is_not_an_object(simulate_body, issues_of):
     simulate_body["options"] = None
-    [issue] = issues_of(RebalanceRequestSerializer, simulate_body)
+    [issue] = issues_of(RebalanceRequest, simulate_body)
     assert (issue["type"], issue["loc"], issue["msg"]) == (
         "model_attributes_type",
         ["body", "options"],
@@ -98,11 +100,11 @@ def test_null_options_is_not_an_object(simulate_body, issues_of):
 
 
 def test_null_body_is_missing_and_non_object_body_is_not_an_object(issues_of):
-    assert issues_of(RebalanceRequestSerializer, None) == [
+    assert issues_of(RebalanceRequest, None) == [
         {"type": "missing", "loc": ["body"], "msg": "Field required", "input": None}
     ]
     for body in ("raw text", [], 5):
-        [issue] = issues_of(BatchRebalanceRequestSerializer, body)
+        [issue] = issues_of(BatchRebalanceRequest, body)
         assert (issue["type"], issue["loc"], issue["input"]) == (
             "model_attributes_type",
             ["body"],
@@ -114,9 +116,8 @@ def test_optional_members_take_the_dataclass_defaults(simulate_body):
     simulate_body["portfolio_snapshot"] = {"portfolio_id": "p", "base_currency": "USD"}
     simulate_body["market_data_snapshot"] = {}
     simulate_body["shelf_entries"] = [{"instrument_id": "X", "status": "BANNED"}]
-    serializer = RebalanceRequestSerializer(data=simulate_body)
-    assert serializer.is_valid(), serializer.errors
-    inputs, _ = serializer.to_engine()
+    request = valid(RebalanceRequest, simulate_body)
+    inputs, _ = request.to_engine()
     assert inputs.portfolio.positions == () and inputs.portfolio.cash_balances == ()
     assert inputs.market_data.prices == () and inputs.market_data.snapshot_id is None
     assert inputs.shelf == (ShelfEntry("X", ShelfStatus.BANNED),)
@@ -198,7 +199,7 @@ def test_shape_issues_are_located(simulate_body, issues_of, path, value, loc, is
     for key in path[:-1]:
         target = target[key]
     target[path[-1]] = value
-    [issue] = issues_of(RebalanceRequestSerializer, simulate_body)
+    [issue] = issues_of(RebalanceRequest, simulate_body)
     assert issue["loc"] == ["body", *loc]
     assert issue["type"] == issue_type
     if message is not None:
@@ -208,9 +209,8 @@ def test_shape_issues_are_located(simulate_body, issues_of, path, value, loc, is
 def test_json_number_decimals(simulate_body):
     simulate_body["market_data_snapshot"]["prices"][0]["price"] = 50
     simulate_body["market_data_snapshot"]["prices"][1]["price"] = 200.5
-    serializer = RebalanceRequestSerializer(data=simulate_body)
-    assert serializer.is_valid(), serializer.errors
-    prices = serializer.to_engine()[0].market_data.prices
+    request = valid(RebalanceRequest, simulate_body)
+    prices = request.to_engine()[0].market_data.prices
     assert [str(p.price) for p in prices] == ["50", "200.5"]
 
 
@@ -218,8 +218,7 @@ def test_unknown_keys_are_ignored_at_every_level(simulate_body):
     simulate_body["extra"] = 1
     simulate_body["portfolio_snapshot"]["positions"][0]["extra"] = {"x": 1}
     simulate_body["shelf_entries"][0]["extra"] = None
-    serializer = RebalanceRequestSerializer(data=simulate_body)
-    assert serializer.is_valid(), serializer.errors
+    request = valid(RebalanceRequest, simulate_body)
 
 
 # --- lots rule ----------------------------------------------------------------------------
@@ -256,7 +255,7 @@ def _with_lots(body, quantity, lot_quantities):
     ],
 )
 def test_lots_within_tolerance_are_accepted(simulate_body, issues_of, quantity, lots):
-    assert issues_of(RebalanceRequestSerializer, _with_lots(simulate_body, quantity, lots)) == []
+    assert issues_of(RebalanceRequest, _with_lots(simulate_body, quantity, lots)) == []
 
 
 @pytest.mark.parametrize(
@@ -265,7 +264,7 @@ def test_lots_within_tolerance_are_accepted(simulate_body, issues_of, quantity, 
 )
 def test_lots_outside_tolerance_fail_at_the_position(simulate_body, issues_of, quantity, lots):
     body = _with_lots(simulate_body, quantity, lots)
-    [issue] = issues_of(RebalanceRequestSerializer, body)
+    [issue] = issues_of(RebalanceRequest, body)
     assert issue["type"] == "value_error"
     assert issue["loc"] == ["body", "portfolio_snapshot", "positions", 1]
     assert issue["msg"] == LOTS_MSG
@@ -275,7 +274,7 @@ def test_lots_outside_tolerance_fail_at_the_position(simulate_body, issues_of, q
 
 def test_lot_fields_are_checked_before_the_lots_rule(simulate_body, issues_of):
     body = _with_lots(simulate_body, "300", ["-1"])
-    [issue] = issues_of(RebalanceRequestSerializer, body)
+    [issue] = issues_of(RebalanceRequest, body)
     assert issue["loc"] == ["body", "portfolio_snapshot", "positions", 1, "lots", 0, "quantity"]
     assert (issue["type"], issue["ctx"]) == ("greater_than_equal", {"ge": 0})
 
@@ -290,9 +289,8 @@ def test_batch_body_gives_inputs_and_raw_scenario_options_in_request_order(analy
         "baseline": {"description": "x", "options": {"max_turnover_pct": "0.5"}},
     }
     analyze_body["options"] = "ignored: analyze has no top-level options"
-    serializer = BatchRebalanceRequestSerializer(data=analyze_body)
-    assert serializer.is_valid(), serializer.errors
-    inputs, scenarios = serializer.to_engine()
+    request = valid(BatchRebalanceRequest, analyze_body)
+    inputs, scenarios = request.to_engine()
     assert inputs.portfolio.portfolio_id == "pf_spec_001"
     assert scenarios == {
         "z_last": {"target_method": "FOO"},
@@ -351,13 +349,13 @@ def test_batch_body_gives_inputs_and_raw_scenario_options_in_request_order(analy
 )
 def test_scenario_rules(analyze_body, issues_of, scenarios, loc, issue_type, message):
     analyze_body["scenarios"] = scenarios
-    [issue] = issues_of(BatchRebalanceRequestSerializer, analyze_body)
+    [issue] = issues_of(BatchRebalanceRequest, analyze_body)
     assert (issue["loc"], issue["type"], issue["msg"]) == (["body", *loc], issue_type, message)
 
 
 def test_scenario_name_issue_matches_the_spec_example(analyze_body, issues_of):
     analyze_body["scenarios"] = {"Baseline": {"options": {}}}
-    assert issues_of(BatchRebalanceRequestSerializer, analyze_body) == [
+    assert issues_of(BatchRebalanceRequest, analyze_body) == [
         {
             "type": "value_error",
             "loc": ["body", "scenarios"],
@@ -370,18 +368,18 @@ def test_scenario_name_issue_matches_the_spec_example(analyze_body, issues_of):
 
 def test_valid_scenario_names(analyze_body):
     analyze_body["scenarios"] = {name: {} for name in ("a", "0", "cap_half", "what-if_2", "a" * 64)}
-    assert BatchRebalanceRequestSerializer(data=analyze_body).is_valid()
+    valid(BatchRebalanceRequest, analyze_body)
     analyze_body["scenarios"] = {f"s{i}": {} for i in range(20)}
-    assert BatchRebalanceRequestSerializer(data=analyze_body).is_valid()
+    valid(BatchRebalanceRequest, analyze_body)
 
 
 def test_scenarios_member_is_required_and_an_object(analyze_body, issues_of):
     del analyze_body["scenarios"]
-    assert locs_and_messages(issues_of(BatchRebalanceRequestSerializer, analyze_body)) == [
+    assert locs_and_messages(issues_of(BatchRebalanceRequest, analyze_body)) == [
         (["body", "scenarios"], "Field required")
     ]
     analyze_body["scenarios"] = ["baseline"]
-    assert locs_and_messages(issues_of(BatchRebalanceRequestSerializer, analyze_body)) == [
+    assert locs_and_messages(issues_of(BatchRebalanceRequest, analyze_body)) == [
         (["body", "scenarios"], "Input should be a valid dictionary")
     ]
 
@@ -430,11 +428,12 @@ def test_oversized_collections_are_rejected_before_their_items(
         target[path[-1]] = [None] * (limit + 1)
     else:
         target[path[-1]] = {f"k{i}": None for i in range(limit + 1)}
-    [issue] = issues_of(RebalanceRequestSerializer, simulate_body)
+    [issue] = issues_of(RebalanceRequest, simulate_body)
     assert issue["type"] == "too_long"
     assert issue["loc"] == ["body", *path]
-    assert issue["msg"] == f"{kind} should have at most {limit} items"
-    assert issue["ctx"] == {"field_type": kind, "max_length": limit}
+    # pydantic's too_long wording and context.
+    assert issue["msg"] == f"{kind} should have at most {limit} items after validation, not {limit + 1}"
+    assert issue["ctx"] == {"field_type": kind, "max_length": limit, "actual_length": limit + 1}
 
 
 def test_collections_at_their_limit_are_accepted(simulate_body):
@@ -456,5 +455,4 @@ def test_collections_at_their_limit_are_accepted(simulate_body):
         }
         for i in range(limits.MAX_LOTS_PER_POSITION)
     ]
-    serializer = RebalanceRequestSerializer(data=simulate_body)
-    assert serializer.is_valid(), serializer.errors
+    request = valid(RebalanceRequest, simulate_body)
