@@ -103,6 +103,15 @@ def load(runs: int, reload: bool) -> dict[str, str]:
     return {"support": support, "simulate": simulate}
 
 
+def created_range(runs: int) -> dict[str, str]:
+    """A month-long window (a tenth of the data at smaller loads) in the middle of the runs."""
+    from datetime import UTC, datetime, timedelta
+
+    start = datetime(2025, 11, 1, tzinfo=UTC) + timedelta(seconds=30 * runs // 2)
+    length = min(timedelta(days=31), timedelta(seconds=30 * runs // 10))
+    return {"created_from": start.isoformat(), "created_to": (start + length).isoformat()}
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
@@ -152,9 +161,8 @@ def main() -> None:
         ("first page, portfolio_id", "support", {"portfolio_id": "pf_1234"}, False),
         ("first page, status=BLOCKED", "support", {"status": "BLOCKED"}, False),
         ("first page, status + created range", "support",
-         {"status": "PENDING_REVIEW", "created_from": "2026-03-01T00:00:00+00:00",
-          "created_to": "2026-04-01T00:00:00+00:00"}, False),
-        ("first page, correlation_id", "support", {"correlation_id": "corr-123456"}, False),
+         {"status": "PENDING_REVIEW", **created_range(args.runs)}, False),
+        ("first page, correlation_id", "support", {"correlation_id": f"corr-{args.runs // 6}"}, False),
         ("first page, own runs (simulate-only)", "simulate", {}, False),
         ("first page, own runs + portfolio_id", "simulate", {"portfolio_id": "pf_1001"}, False),
         ("deep page, no filter", "support", {}, True),
