@@ -25,6 +25,13 @@ ADMIN_CHANGELIST = "admin.changelist"
 ADMIN_SEARCH = "admin.search"
 ADMIN_VIEW = "admin.view"
 EXPORT_RUNS = "runs.export"
+LIST_RUNS = "runs.list"
+IDEMPOTENCY_HISTORY = "idempotency.history"
+SUPPORT_BUNDLE = "run.support_bundle"
+VERIFY_RUN = "run.verify"
+HOLD_PLACED = "run.hold"
+HOLD_RELEASED = "run.hold_release"
+PURGE_RUNS = "runs.purge"
 
 
 def record(

@@ -11,11 +11,18 @@ tables"):
   would split the term at spaces (keys may contain them), and its ``=``
   prefix means ``iexact``, i.e. ``UPPER(col) = UPPER(term)`` on PostgreSQL,
   which no b-tree index serves;
-* filters are on low-cardinality columns and dates; no ``date_hierarchy``,
-  whose distinct-dates query scans the whole table.
+* filters are on low-cardinality columns and dates, or are text boxes matched
+  exactly against an indexed column (portfolio, correlation and batch id;
+  ``admin_filters``); no ``date_hierarchy``, whose distinct-dates query scans
+  the whole table, and no other field lookups in the query string.
 
 Support staff get Django's "view" permission; nobody can add, change or delete
-here, and there are no bulk actions.
+here. A run's page reads its stored result for them (``admin_result``,
+``admin_chart``, the template ``admin/dpm_runs/rebalancerun/change_form.html``)
+above the raw JSON, and offers the support actions of ``admin_actions``:
+support bundle (view permission), verify (``dpm_runs.verify_rebalancerun``),
+legal hold and release (``dpm_runs.hold_rebalancerun``; also as changelist
+actions, the only bulk actions here).
 
 Every changelist view, search and change view writes one access event
 (``admin:<username>``; see ``access_control.admin.AccessLoggedAdminMixin``):
@@ -28,6 +35,8 @@ that lead with the client column.
 from __future__ import annotations
 
 import json
+from datetime import UTC
+from urllib.parse import urlencode
 
 from django.contrib import admin
 from django.db.models import Q
@@ -37,6 +46,16 @@ from django.utils.html import format_html, format_html_join
 # CappedCountPaginator is re-exported: the paginator of this admin.
 from access_control.admin import AccessLoggedAdminMixin, CappedCountPaginator, ReadOnlyAdmin  # noqa: F401
 
+from .admin_actions import RunSupportActionsMixin
+from .admin_chart import allocation_chart
+from .admin_filters import (
+    BatchFilter,
+    CorrelationFilter,
+    CreatedBetweenFilter,
+    HeldFilter,
+    PortfolioFilter,
+)
+from .admin_result import digest
 from .models import IdempotencyRecord, RebalanceRun
 
 
@@ -59,18 +78,34 @@ def _admin_link(obj, text: str) -> str:
     return format_html('<a href="{}">{}</a>', _change_url(obj), text)
 
 
+# Related runs are counted up to this many on a run's page (an index range each).
+RELATED_COUNT_CAP = 100
+
+
 @admin.register(RebalanceRun)
-class RebalanceRunAdmin(AccessLoggedAdminMixin, ReadOnlyAdmin):
+class RebalanceRunAdmin(RunSupportActionsMixin, AccessLoggedAdminMixin, ReadOnlyAdmin):
     list_display = (
         "rebalance_run_id",
         "client_name",
         "portfolio_id",
         "status",
+        "held",
         "correlation_id",
         "idempotency_key",
         "created_at",
     )
-    list_filter = ("status", "client", ("created_at", admin.DateFieldListFilter))
+    list_filter = (
+        "status",
+        HeldFilter,
+        PortfolioFilter,
+        CreatedBetweenFilter,
+        ("created_at", admin.DateFieldListFilter),
+        CorrelationFilter,
+        BatchFilter,
+        "client",
+    )
+    # Only holds can be applied in bulk, and only by those with the hold permission.
+    actions = ("place_hold_on_selected", "release_hold_on_selected")
     exact_search_fields = (
         "rebalance_run_id",
         "correlation_id",
@@ -85,21 +120,53 @@ class RebalanceRunAdmin(AccessLoggedAdminMixin, ReadOnlyAdmin):
     )
     # Ordered by an index; Django appends -pk, which the index also covers.
     ordering = ("-created_at", "-id")
-    fields = (
-        "rebalance_run_id",
-        "client",
-        "status",
-        "portfolio_id",
-        "correlation_id",
-        "request_hash",
-        "idempotency_key",
-        "idempotency_record_link",
-        "batch_run_id",
-        "created_at",
-        "result_json",
-        "request_json",
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "rebalance_run_id",
+                    "client",
+                    "status",
+                    "portfolio_id",
+                    "correlation_id",
+                    "request_hash",
+                    "idempotency_key",
+                    "idempotency_record_link",
+                    "batch_run_id",
+                    "created_at",
+                    "engine_version",
+                    "legal_hold",
+                )
+            },
+        ),
+        # The readable summary (change_form.html) goes between these two.
+        # Folded: 30,000 characters of it would bury the page; one click opens it.
+        ("Stored JSON", {"fields": ("result_json", "request_json"), "classes": ("collapse",)}),
     )
-    readonly_fields = fields
+    readonly_fields = tuple(f for _, options in fieldsets for f in options["fields"])
+
+    # Query parameters the changelist accepts: its filters', nothing else. Any
+    # other field lookup (``?request__icontains=``) would scan the whole table.
+    allowed_lookups = frozenset(
+        {
+            "status__exact",
+            "held",
+            "portfolio_id",
+            "created_from",
+            "created_to",
+            "created_at__gte",
+            "created_at__lt",
+            "created_at__isnull",
+            "correlation_id",
+            "batch_run_id",
+            "client__id__exact",
+            "client__isnull",
+        }
+    )
+
+    def lookup_allowed(self, lookup, value, request=None) -> bool:
+        return lookup in self.allowed_lookups
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
@@ -110,6 +177,7 @@ class RebalanceRunAdmin(AccessLoggedAdminMixin, ReadOnlyAdmin):
                 "rebalance_run_id",
                 "portfolio_id",
                 "status",
+                "held_at",
                 "correlation_id",
                 "idempotency_key",
                 "created_at",
@@ -121,15 +189,69 @@ class RebalanceRunAdmin(AccessLoggedAdminMixin, ReadOnlyAdmin):
     def audit_target(self, obj: RebalanceRun) -> str:
         return obj.rebalance_run_id
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            summary = digest(obj.response_body)
+            context.update(
+                summary=summary,
+                allocation_chart=allocation_chart(summary.allocation),
+                related=self._related(obj),
+                action_urls=self.action_urls(obj),
+                can_verify=self.has_verify_permission(request, obj),
+                can_hold=self.has_hold_permission(request, obj),
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _related(self, obj: RebalanceRun) -> list[dict]:
+        """Its idempotency record, and the changelist filtered to its correlation id and batch."""
+        links = [
+            {"label": "Idempotency record", "value": record.key, "url": _change_url(record), "count": None}
+            for record in IdempotencyRecord.objects.filter(run=obj).only("id", "key")[:5]
+        ]
+        changelist = reverse("admin:dpm_runs_rebalancerun_changelist")
+        related = [("Runs with this correlation id", "correlation_id", obj.correlation_id)]
+        if obj.batch_run_id:
+            related.append(("Runs of this batch", "batch_run_id", obj.batch_run_id))
+        for label, field, value in related:
+            # Counted through a LIMITed subquery: at most RELATED_COUNT_CAP index entries.
+            count = RebalanceRun.objects.filter(**{field: value}).order_by()[: RELATED_COUNT_CAP + 1].count()
+            links.append(
+                {
+                    "label": label,
+                    "value": value,
+                    "url": f"{changelist}?{urlencode({field: value})}",
+                    "count": f"{RELATED_COUNT_CAP}+" if count > RELATED_COUNT_CAP else str(count),
+                }
+            )
+        return links
+
     # Not sortable: ordering by the client's name would sort the whole table.
     @admin.display(description="client")
     def client_name(self, obj: RebalanceRun) -> str:
         return _client_name(obj.client)
 
+    # Text rather than Django's boolean icons: a red cross on every row that is
+    # not held (nearly all of them) would read as an error.
+    @admin.display(description="legal hold")
+    def held(self, obj: RebalanceRun) -> str:
+        return "on hold" if obj.held_at is not None else ""
+
+    @admin.display(description="legal hold")
+    def legal_hold(self, obj: RebalanceRun) -> str:
+        if obj.held_at is None:
+            return "Not on hold."
+        return format_html(
+            "On hold since {} by {}: {}", f"{obj.held_at.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC", obj.held_by, obj.hold_reason
+        )
+
     @admin.display(description="result")
     def result_json(self, obj: RebalanceRun) -> str:
         # The text the client received (key order kept), pretty-printed.
-        return _pretty_json(json.loads(obj.response_body))
+        try:
+            return _pretty_json(json.loads(obj.response_body))
+        except ValueError:
+            # A damaged record is shown as it is stored.
+            return format_html("<pre>{}</pre>", obj.response_body)
 
     @admin.display(description="request (canonical)")
     def request_json(self, obj: RebalanceRun) -> str:

@@ -1,6 +1,8 @@
 """Recorded runs and idempotency mappings (api spec §2.5, §7 items 1-4).
 
-Only dpm_runs.repository reads or writes these models (the Django admin aside).
+Only dpm_runs reads or writes these models: repository.py (the simulate path and
+the lookups), listing.py, key_history.py, holds.py and retention.py (the support
+workbench), and the Django admin.
 
 Index notes, for tables of millions of rows:
 
@@ -26,6 +28,8 @@ CORRELATION_ID_MAX_LENGTH = 512
 REQUEST_HASH_MAX_LENGTH = 128
 IDEMPOTENCY_KEY_MAX_LENGTH = 256
 PORTFOLIO_ID_MAX_LENGTH = 256
+ENGINE_VERSION_MAX_LENGTH = 64
+HELD_BY_MAX_LENGTH = 200
 
 
 class RunStatus(models.TextChoices):
@@ -61,6 +65,14 @@ class RebalanceRun(models.Model):
     response_body = models.TextField()
     # The canonical request body (api spec §2.2 step 2) so a run can be reproduced.
     request = models.JSONField()
+    # The engine release that produced the result; a verification that drifts
+    # tells an engine change apart from a damaged record with it.
+    engine_version = models.CharField(max_length=ENGINE_VERSION_MAX_LENGTH)
+    # Legal hold: retention (purge_runs) never deletes a run while held_at is set.
+    held_at = models.DateTimeField(null=True, blank=True)
+    # Who placed the hold: ``admin:<user>`` or ``cli:<user>``.
+    held_by = models.CharField(max_length=HELD_BY_MAX_LENGTH, blank=True, default="")
+    hold_reason = models.TextField(blank=True, default="")
 
     class Meta:
         verbose_name = "rebalance run"
@@ -88,6 +100,14 @@ class RebalanceRun(models.Model):
                 name="dpm_run_client_corr_idx",
             ),
             models.Index(fields=["created_at", "id"], name="dpm_run_created_idx"),
+            # The run listing of a simulate-only caller: its own runs, newest first.
+            models.Index(fields=["client", "created_at", "id"], name="dpm_run_client_created_idx"),
+            # Retention counts the held runs it keeps; few runs are ever held.
+            models.Index(
+                fields=["created_at"],
+                name="dpm_run_held_idx",
+                condition=Q(held_at__isnull=False),
+            ),
             models.Index(fields=["portfolio_id", "created_at", "id"], name="dpm_run_portfolio_idx"),
             models.Index(fields=["status", "created_at", "id"], name="dpm_run_status_idx"),
             # Exact-match admin searches; partial where most rows are NULL.
@@ -170,3 +190,57 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class KeyOutcome(models.TextChoices):
+    """What one simulate request that presented an idempotency key came to."""
+
+    EXECUTED = "executed"
+    REPLAYED = "replayed"
+    CONFLICT = "conflict"
+    IN_PROGRESS = "in_progress"
+    # Replay disabled (DPM_IDEMPOTENCY_REPLAY_ENABLED=false): run again, key overwritten.
+    RE_EXECUTED = "re_executed"
+
+
+class IdempotencyEvent(models.Model):
+    """One simulate request that presented an idempotency key: its history entry.
+
+    Append-only. The run is named by its public id, not a foreign key: conflict
+    and in-progress entries have no run, and retention deletes the entries of
+    the runs it purges together with them.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    # No index of its own: dpm_idem_event_key_idx leads with it.
+    client = models.ForeignKey(
+        ApiClient, on_delete=models.PROTECT, related_name="idempotency_events", db_index=False
+    )
+    key = models.CharField(max_length=IDEMPOTENCY_KEY_MAX_LENGTH)
+    occurred_at = models.DateTimeField()
+    outcome = models.CharField(max_length=16, choices=KeyOutcome.choices)
+    request_hash = models.CharField(max_length=REQUEST_HASH_MAX_LENGTH)
+    correlation_id = models.CharField(max_length=CORRELATION_ID_MAX_LENGTH)
+    rebalance_run_id = models.CharField(max_length=RUN_ID_MAX_LENGTH, null=True, blank=True)
+
+    class Meta:
+        verbose_name = "idempotency event"
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome__in=KeyOutcome.values), name="dpm_idem_event_outcome_valid"
+            ),
+        ]
+        indexes = [
+            # A key's history, oldest first (ids grow with time within one key).
+            models.Index(fields=["client", "key", "id"], name="dpm_idem_event_key_idx"),
+            # Retention deletes the entries of the runs it purges.
+            models.Index(
+                fields=["rebalance_run_id"],
+                name="dpm_idem_event_run_idx",
+                condition=Q(rebalance_run_id__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.outcome}"

@@ -1,4 +1,8 @@
-"""The run store: the only code that reads or writes dpm_runs models.
+"""The run store: records runs and idempotency mappings, and serves the lookups.
+
+The support workbench reads and writes the same models in modules of its own:
+listing.py (the run listing), key_history.py (a key's history), holds.py (legal
+hold) and retention.py (purge_runs).
 
 Callers (the rebalance views, the support lookups, the export command) get
 small frozen dataclasses back, never model instances, so nothing outside this
@@ -33,6 +37,7 @@ from django.utils import timezone
 from . import claim_locks
 from .models import (
     CORRELATION_ID_MAX_LENGTH,
+    ENGINE_VERSION_MAX_LENGTH,
     IDEMPOTENCY_KEY_MAX_LENGTH,
     PORTFOLIO_ID_MAX_LENGTH,
     REQUEST_HASH_MAX_LENGTH,
@@ -84,6 +89,8 @@ class NewRun:
     status: str
     response_body: str
     request: Mapping[str, Any]
+    # The engine release that produced the result (rebalance.engine.version).
+    engine_version: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +112,18 @@ class StoredRun(RunSummary):
     """A recorded run with the exact JSON text its client received."""
 
     response_body: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedRun(StoredRun):
+    """Everything recorded about a run: what support bundles and verification read."""
+
+    client_id: int
+    request: Mapping[str, Any]
+    engine_version: str
+    held_at: datetime | None
+    held_by: str
+    hold_reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -354,6 +373,36 @@ class RunRepository:
             created_at=row.run.created_at,
         )
 
+    def get_recorded_run(self, rebalance_run_id: str) -> RecordedRun | None:
+        """Every column of the run with this id, request included, or None.
+
+        Support staff only (bundles, verification): not scoped to a client.
+        """
+        row = _one(self._runs().filter(rebalance_run_id=rebalance_run_id))
+        if row is None:
+            return None
+        return RecordedRun(
+            **_summary_values(row),
+            response_body=row.response_body,
+            client_id=row.client_id,
+            request=row.request,
+            engine_version=row.engine_version,
+            held_at=row.held_at,
+            held_by=row.held_by,
+            hold_reason=row.hold_reason,
+        )
+
+    def related_runs(self, run: RunSummary, limit: int = 100) -> list[RunSummary]:
+        """Up to ``limit`` other runs with ``run``'s correlation id or batch, newest first."""
+        same = Q(correlation_id=run.correlation_id)
+        if run.batch_run_id is not None:
+            same |= Q(batch_run_id=run.batch_run_id)
+        rows = (
+            self._runs().filter(same).exclude(rebalance_run_id=run.rebalance_run_id)
+            .order_by("-created_at", "-id").only(*_SUMMARY_FIELDS)[:limit]
+        )
+        return [_summary(row) for row in rows]
+
     def count_runs(self, filters: RunFilters) -> int:
         """Number of runs matching ``filters`` (a COUNT over an index range)."""
         return self._filtered(filters).count()
@@ -535,6 +584,7 @@ class RunRepository:
             created_at=self.clock(),
             response_body=run.response_body,
             request=run.request,
+            engine_version=run.engine_version,
         )
         # No savepoint: callers wrap their transaction in _collision_guard, which
         # tells a duplicate run id apart after the rollback.
@@ -671,6 +721,7 @@ def _validate_new_run(run: NewRun) -> None:
     _check_length("correlation_id", run.correlation_id, CORRELATION_ID_MAX_LENGTH)
     _check_length("request_hash", run.request_hash, REQUEST_HASH_MAX_LENGTH)
     _check_length("portfolio_id", run.portfolio_id, PORTFOLIO_ID_MAX_LENGTH)
+    _check_length("engine_version", run.engine_version, ENGINE_VERSION_MAX_LENGTH)
     if run.status not in RunStatus.values:
         raise ValueError(f"status must be one of {', '.join(RunStatus.values)}, not {run.status!r}")
 

@@ -14,9 +14,7 @@ from rest_framework import exceptions, viewsets
 from rest_framework.negotiation import BaseContentNegotiation
 
 from access_control import audit
-from access_control.clients import client_id_by_name
-from access_control.permissions import CanReadRuns, role_required_detail
-from access_control.roles import Role
+from access_control.permissions import CanReadRuns
 from access_control.throttling import SupportThrottle
 from access_control.views import AccessLoggedViewMixin
 from lotus_manage.openapi import CORRELATION_ID_RESPONSE_HEADER, not_found_response
@@ -25,6 +23,7 @@ from lotus_manage.problems import PROBLEM_CONTENT_TYPE
 from .openapi import DpmRunIdempotencyLookupResponse, DpmRunLookupResponse, LookupExample
 from .rendering import idempotency_lookup_json, run_lookup_json
 from .repository import RunRepository
+from .scopes import key_space, run_scope
 from .toggles import support_apis_enabled
 
 RUN_NOT_FOUND = "DPM_RUN_NOT_FOUND"
@@ -79,26 +78,6 @@ def _json(text: str) -> HttpResponse:
     return HttpResponse(text.encode("utf-8"), content_type="application/json")
 
 
-def _run_scope(request) -> int | None:
-    """The client whose runs the caller may read; None: every client's (support)."""
-    client = request.user
-    return None if client.is_support else client.pk
-
-
-def _key_space(request) -> int | None:
-    """The client whose idempotency keys the caller looks in.
-
-    The caller's own, unless a support caller names another with ``?client=NAME``
-    (None when no client has that name). ``client`` without the support role is 403.
-    """
-    name = request.query_params.get("client")
-    if name is None:
-        return request.user.pk
-    if not request.user.is_support:
-        raise exceptions.PermissionDenied(role_required_detail(Role.SUPPORT))
-    return client_id_by_name(name)
-
-
 _AUDIT_ACTIONS = {
     "retrieve": (audit.LOOKUP_RUN, "rebalance_run_id"),
     "by_correlation": (audit.LOOKUP_BY_CORRELATION, "correlation_id"),
@@ -149,7 +128,7 @@ class RunLookupViewSet(AccessLoggedViewMixin, viewsets.ViewSet):
     def retrieve(self, request, rebalance_run_id: str):
         """The run with this exact, case-sensitive id."""
         _require_support_apis()
-        run = self.repository.get_run(rebalance_run_id, client_id=_run_scope(request))
+        run = self.repository.get_run(rebalance_run_id, client_id=run_scope(request))
         if run is None:
             raise exceptions.NotFound(RUN_NOT_FOUND)
         return _json(run_lookup_json(run))
@@ -168,7 +147,7 @@ class RunLookupViewSet(AccessLoggedViewMixin, viewsets.ViewSet):
     def by_correlation(self, request, correlation_id: str):
         """The latest run carrying exactly this correlation id."""
         _require_support_apis()
-        run = self.repository.get_latest_by_correlation(correlation_id, client_id=_run_scope(request))
+        run = self.repository.get_latest_by_correlation(correlation_id, client_id=run_scope(request))
         if run is None:
             raise exceptions.NotFound(RUN_NOT_FOUND)
         return _json(run_lookup_json(run))
@@ -185,8 +164,8 @@ class RunLookupViewSet(AccessLoggedViewMixin, viewsets.ViewSet):
     def by_idempotency_key(self, request, idempotency_key: str):
         """The completed mapping of this exact key."""
         _require_support_apis()
-        key_space = _key_space(request)
-        mapping = None if key_space is None else self.repository.get_idempotency(idempotency_key, client_id=key_space)
+        space = key_space(request)
+        mapping = None if space is None else self.repository.get_idempotency(idempotency_key, client_id=space)
         if mapping is None:
             raise exceptions.NotFound(IDEMPOTENCY_KEY_NOT_FOUND)
         return _json(idempotency_lookup_json(mapping))

@@ -311,3 +311,14 @@ for _name in ("DPM_THROTTLE_SIMULATE", "DPM_THROTTLE_SUPPORT"):
 # Idempotency claim lease (docs/idempotency.md): how long an in-flight claim blocks its
 # key before another worker may take over a key whose first worker died.
 DPM_IDEMPOTENCY_LEASE_SECONDS = env.int("DPM_IDEMPOTENCY_LEASE_SECONDS", default=60)
+
+# --- Support workbench (issue 8) ---------------------------------------------
+
+# The function that re-simulates a recorded run and compares it with the stored
+# result. Named by its dotted path so that dpm_runs (its API view and admin) can
+# call it without importing the rebalance app, which imports dpm_runs.
+DPM_RUN_VERIFIER = "rebalance.verification.verify_run"
+
+# Retention: `manage.py purge_runs --older-than "$DPM_RETENTION_DAYS"` from a
+# scheduler (docs/retention.md). Unset: runs are kept forever.
+DPM_RETENTION_DAYS = env.int("DPM_RETENTION_DAYS", default=None)

@@ -12,6 +12,8 @@ from typing import Any
 
 import orjson
 
+from dpm_runs.key_history import record_key_event
+from dpm_runs.models import KeyOutcome
 from dpm_runs.repository import Claimed, Conflict, InProgress, NewRun, Replay, RunIdCollision, RunRepository
 from lotus_manage import metrics
 from lotus_manage.problems import ServiceError
@@ -21,6 +23,7 @@ from rebalance.engine.batch import new_batch_id
 from rebalance.engine.errors import RunIdTaken
 from rebalance.engine.models import EngineOptions
 from rebalance.engine.results import RebalanceResult
+from rebalance.engine.version import ENGINE_VERSION
 from rebalance.toggles import idempotency_replay_enabled
 from rebalance.request_hash import hash_of_tree
 
@@ -60,6 +63,7 @@ def _new_run(result: RebalanceResult, body: str, request: dict) -> NewRun:
         status=result.status,
         response_body=body,
         request=request,
+        engine_version=ENGINE_VERSION,
     )
 
 
@@ -108,12 +112,21 @@ def simulate_idempotently(
     repository = repository or RunRepository()
     request = validated.request_tree()
     digest = hash_of_tree(request)
+
+    def history(outcome: KeyOutcome, run_id: str | None = None) -> None:
+        # The key's history entry: one INSERT after the run store's own statements.
+        record_key_event(
+            client_id=client_id, key=idempotency_key, outcome=outcome, request_hash=digest,
+            correlation_id=correlation_id, rebalance_run_id=run_id, using=repository.using,
+        )
+
     if not idempotency_replay_enabled():
         body, run_id = _execute_and_record(
             validated, request, digest, correlation_id,
             lambda run: repository.record_simulate_run(client_id, idempotency_key, run),
         )
         metrics.IDEMPOTENCY_OUTCOMES.labels(outcome="executed").inc()
+        history(KeyOutcome.RE_EXECUTED, run_id)
         return SimulateOutcome(body, False, run_id)
 
     outcome = repository.claim(client_id, idempotency_key, digest)
@@ -121,12 +134,15 @@ def simulate_idempotently(
         metrics.IDEMPOTENCY_OUTCOMES.labels(outcome="replayed").inc()
         logger.info("simulate replayed rebalance_run_id=%s", outcome.run.rebalance_run_id,
                     extra={"rebalance_run_id": outcome.run.rebalance_run_id})
+        history(KeyOutcome.REPLAYED, outcome.run.rebalance_run_id)
         return SimulateOutcome(outcome.run.response_body, True, outcome.run.rebalance_run_id)
     if isinstance(outcome, Conflict):
         metrics.IDEMPOTENCY_OUTCOMES.labels(outcome="conflict").inc()
+        history(KeyOutcome.CONFLICT)
         raise ServiceError(409, IDEMPOTENCY_CONFLICT)
     if isinstance(outcome, InProgress):
         metrics.IDEMPOTENCY_OUTCOMES.labels(outcome="in_progress").inc()
+        history(KeyOutcome.IN_PROGRESS)
         # The real remaining wait: whole seconds until the holder's lease ends (repository).
         raise ServiceError(409, IDEMPOTENCY_IN_PROGRESS, headers={"Retry-After": str(outcome.retry_after)})
     assert isinstance(outcome, Claimed)
@@ -139,7 +155,9 @@ def simulate_idempotently(
         repository.release(outcome)
         raise
     metrics.IDEMPOTENCY_OUTCOMES.labels(outcome="executed").inc()
-    # ``complete`` may hand back a run another worker finished first for this key.
+    # ``complete`` may hand back a run another worker finished first for this key:
+    # then this request was in effect a replay of it.
+    history(KeyOutcome.EXECUTED, run_id)
     return SimulateOutcome(body, False, run_id)
 
 

@@ -69,7 +69,7 @@ def test_negative_control_without_scoping_the_same_read_leaks(alice, bob, monkey
     import dpm_runs.views
 
     run_id = alice.simulate(key="alice-key").json()["rebalance_run_id"]
-    monkeypatch.setattr(dpm_runs.views, "_run_scope", lambda request: None)
+    monkeypatch.setattr(dpm_runs.views, "run_scope", lambda request: None)
     assert bob.get(f"/rebalance/runs/{run_id}").status_code == 200
 
 

@@ -103,6 +103,7 @@ def make_run():
             status=status,
             response_body=body,
             request={"portfolio_snapshot": {"portfolio_id": portfolio_id}, "options": {"x": "1.0"}},
+            engine_version="0.1.0",
         )
 
     return _make

@@ -26,13 +26,18 @@ def _run_store_statements(client, key: str) -> list[str]:
     ]
 
 
-def test_a_fresh_simulate_is_a_claim_then_one_transaction_of_two_statements(client):
+HISTORY_INSERT = "INSERT INTO dpm_runs_idempotencyevent"
+
+
+def test_a_fresh_simulate_is_a_claim_one_transaction_of_two_statements_and_a_history_entry(client):
     statements = _run_store_statements(client, "fresh")
-    assert len(statements) == 3, statements
-    claim, insert_run, complete = (statement.replace('"', "") for statement in statements)
+    assert len(statements) == 4, statements
+    claim, insert_run, complete, history = (statement.replace('"', "") for statement in statements)
     assert claim.startswith("INSERT INTO dpm_runs_idempotencyrecord") and "ON CONFLICT" in claim
     assert insert_run.startswith("INSERT INTO dpm_runs_rebalancerun")
     assert complete.startswith("UPDATE dpm_runs_idempotencyrecord")
+    # The key's history (GET .../idempotency/{key}/history): one single-row insert.
+    assert history.startswith(HISTORY_INSERT)
 
 
 def test_on_postgresql_the_claim_lock_rides_on_those_statements(client):
@@ -41,7 +46,7 @@ def test_on_postgresql_the_claim_lock_rides_on_those_statements(client):
     its own, and none left held."""
     if connection.vendor != "postgresql":
         pytest.skip("advisory locks are PostgreSQL's")
-    claim, _, complete = _run_store_statements(client, "locked")
+    claim, _, complete, _ = _run_store_statements(client, "locked")
     assert "pg_try_advisory_lock" in claim
     assert "pg_advisory_unlock" in complete
     with connection.cursor() as cursor:
@@ -49,9 +54,11 @@ def test_on_postgresql_the_claim_lock_rides_on_those_statements(client):
         assert cursor.fetchone() == (0,)
 
 
-def test_a_replay_is_two_statements(client):
+def test_a_replay_is_two_statements_and_a_history_entry(client):
     _run_store_statements(client, "again")
     statements = _run_store_statements(client, "again")
-    assert len(statements) == 2, statements
+    assert len(statements) == 3, statements
     assert statements[0].startswith("INSERT INTO dpm_runs_idempotencyrecord")
     assert statements[1].startswith("SELECT")
+    # Costed in benchmarks/key_history_replay_cost.py.
+    assert statements[2].replace('"', "").startswith(HISTORY_INSERT)

@@ -28,6 +28,8 @@ ALLOWED_UNTYPED = {
         "any object is accepted; its contents are validated when the scenario runs and "
         "invalid ones fail only that scenario (HTTP 200)"
     ),
+    "components.DpmRunDifference.stored": "any JSON value (the stored value at the path)",
+    "components.DpmRunDifference.recomputed": "any JSON value (the recomputed value at the path)",
 }
 
 
