@@ -77,6 +77,11 @@ class RebalanceRun(models.Model):
     class Meta:
         verbose_name = "rebalance run"
         ordering = ["-created_at", "-id"]
+        # Support actions in the admin (runs are otherwise read-only for everyone).
+        permissions = [
+            ("hold_rebalancerun", "Can place or release a legal hold on a rebalance run"),
+            ("verify_rebalancerun", "Can verify a rebalance run against the engine"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["rebalance_run_id"], name="dpm_run_run_id_uniq"),
             models.CheckConstraint(

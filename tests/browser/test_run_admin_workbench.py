@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Permission, User
-from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -181,10 +180,9 @@ def test_view_only_staff_finds_reads_and_downloads_a_run(
 
 def test_support_lead_verifies_a_tampered_run_and_holds_it(browser, live_server, recorded_run, screenshot):
     user = User.objects.create_user("support-lead", password=PASSWORD, is_staff=True)
-    content_type = ContentType.objects.get_for_model(RebalanceRun)
     user.user_permissions.add(*(
-        # get_or_create: the run model's custom permissions may not be migrated in yet.
-        Permission.objects.get_or_create(codename=codename, content_type=content_type, defaults={"name": codename})[0]
+        # The run model's custom permissions come from its migrations.
+        Permission.objects.get(codename=codename, content_type__app_label="dpm_runs")
         for codename in ("view_rebalancerun", "verify_rebalancerun", "hold_rebalancerun")
     ))
     tampered = recorded_run.response_body.replace('"quantity":"46"', '"quantity":"47"', 1)

@@ -6,7 +6,6 @@ import json
 
 import pytest
 from django.contrib.auth.models import Permission, User
-from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 
 from access_control.models import AccessEvent
@@ -49,11 +48,9 @@ def run(issue_key) -> RebalanceRun:
 
 
 def _permission(codename: str) -> Permission:
-    # get_or_create: the custom permissions may not have been migrated in yet.
-    content_type = ContentType.objects.get_for_model(RebalanceRun)
-    return Permission.objects.get_or_create(
-        codename=codename, content_type=content_type, defaults={"name": codename.replace("_", " ")}
-    )[0]
+    # get, not get_or_create: the custom permissions come from the model's migrations.
+    # By app label: a transactional test's flush leaves ContentType's cache stale.
+    return Permission.objects.get(codename=codename, content_type__app_label="dpm_runs")
 
 
 def _staff(username: str, *codenames: str) -> Client:
