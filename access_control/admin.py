@@ -190,17 +190,7 @@ class ActionFilter(admin.SimpleListFilter):
 
     title = "action"
     parameter_name = "action"
-    options = (
-        audit.LOOKUP_RUN,
-        audit.LOOKUP_BY_CORRELATION,
-        audit.LOOKUP_BY_IDEMPOTENCY_KEY,
-        audit.AUTHENTICATION_FAILED,
-        audit.AUTHORIZATION_FAILED,
-        audit.ADMIN_CHANGELIST,
-        audit.ADMIN_SEARCH,
-        audit.ADMIN_VIEW,
-        audit.EXPORT_RUNS,
-    )
+    options = audit.ACTIONS
 
     def lookups(self, request, model_admin):
         return [(value, value) for value in self.options]

@@ -113,3 +113,11 @@ def test_export_runs_is_logged_with_filters_and_row_count(caller):
     assert event.actor.startswith("cli:")
     assert event.target == "format=csv status=READY rows=1"
     assert event.outcome == 0
+
+
+def test_the_admin_filter_offers_every_action_the_service_records():
+    from access_control import audit
+
+    recorded = {value for name, value in vars(audit).items() if name.isupper() and isinstance(value, str)
+                and "." in value}
+    assert set(audit.ACTIONS) == recorded
