@@ -16,6 +16,9 @@ from datetime import datetime
 from django.core import signing
 
 _SALT = "dpm_runs.cursors"
+# The shape of every cursor this module issues (django.core.signing: payload, timestamp
+# and signature, each URL-safe base64), as the OpenAPI document states it.
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]+:[A-Za-z0-9_-]+:[A-Za-z0-9_-]+$"
 _VERSION = 1
 
 

@@ -29,9 +29,11 @@ CORRELATION_ID_RESPONSE_HEADER = OpenApiParameter(
 )
 
 
-@extend_schema_field({"$ref": "#/components/schemas/RebalanceRequest"})
-class RebalanceRequestRefField(serializers.JSONField):
-    """The stored canonical request: a RebalanceRequest that POST /rebalance/simulate accepts."""
+@extend_schema_field({"type": "object"})
+class CanonicalRequestField(serializers.JSONField):
+    """The stored canonical request: the normalised form of a simulate request (every field
+    present, defaults filled in, decimals as their canonical text). Documented as an
+    object rather than as RebalanceRequest, whose text rules describe what clients send."""
 
 
 @extend_schema_field({"$ref": "#/components/schemas/RebalanceResult"})
@@ -115,7 +117,7 @@ class DpmSupportBundleSerializer(serializers.Serializer):
     run = DpmRunSummarySerializer()
     engine_version = serializers.CharField(help_text="The engine release that produced the result.")
     hold = DpmRunHoldSerializer(allow_null=True, help_text="The legal hold, if any.")
-    request = RebalanceRequestRefField(
+    request = CanonicalRequestField(
         help_text="The stored canonical request. Sent to POST /rebalance/simulate with the run's "
         "Idempotency-Key by the run's client, it replays this run."
     )

@@ -29,7 +29,7 @@ from lotus_manage.problems import PROBLEM_CONTENT_TYPE, ServiceError, validation
 
 from . import workbench_openapi as docs
 from .bundles import support_bundle_json
-from .cursors import InvalidCursor, decode_cursor, encode_cursor, fingerprint
+from .cursors import CURSOR_PATTERN, InvalidCursor, decode_cursor, encode_cursor, fingerprint
 from .key_history import key_history
 from .list_params import DEFAULT_LIMIT, MAX_LIMIT, parse_list_params
 from .listing import list_runs
@@ -131,7 +131,10 @@ class RunListView(_SupportEndpoint):
             OpenApiParameter("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
                                        "default": DEFAULT_LIMIT}, OpenApiParameter.QUERY,
                              description=f"Runs per page, 1-{MAX_LIMIT} (default {DEFAULT_LIMIT})."),
-            _text_filter("cursor", "`next_cursor` of the previous page."),
+            OpenApiParameter("cursor", {"type": "string", "minLength": 1, "pattern": CURSOR_PATTERN},
+                             OpenApiParameter.QUERY,
+                             description="`next_cursor` of the previous page, unchanged: a signed token "
+                             "valid only as issued, for the same filters and the same client."),
             docs.CORRELATION_ID_RESPONSE_HEADER,
         ],
         responses={

@@ -8,6 +8,7 @@ import pytest
 
 from tests.fuzz.schemathesis_hooks import (
     breaks_a_cross_field_rule,
+    carries_an_unissued_cursor,
     key_pattern,
     key_rules_as_json_schema,
 )
@@ -60,3 +61,18 @@ def _body(position=None, thresholds=None):
 ])
 def test_bodies_breaking_a_cross_field_rule_are_recognised(body, breaks):
     assert breaks_a_cross_field_rule(body) is breaks
+
+
+def test_a_well_formed_cursor_is_not_sent_but_a_malformed_one_is():
+    assert carries_an_unissued_cursor({"cursor": "eyJ2IjoxfQ:1vQ2xY:4bQ0kW9fXw8o"})
+    for query in ({"cursor": ""}, {"cursor": "not a cursor"}, {"cursor": "a:b"}, {"limit": 5}, None):
+        assert not carries_an_unissued_cursor(query)
+
+
+def test_cursors_the_service_issues_have_the_documented_shape():
+    from datetime import UTC, datetime
+
+    from dpm_runs.cursors import CURSOR_PATTERN, Position, encode_cursor
+
+    sample = encode_cursor(Position(datetime(2026, 11, 30, tzinfo=UTC), 42), "fingerprint")
+    assert re.fullmatch(CURSOR_PATTERN, sample)

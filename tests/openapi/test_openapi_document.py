@@ -30,6 +30,11 @@ ALLOWED_UNTYPED = {
     ),
     "components.DpmRunDifference.stored": "any JSON value (the stored value at the path)",
     "components.DpmRunDifference.recomputed": "any JSON value (the recomputed value at the path)",
+    "components.DpmSupportBundle.request": (
+        "the stored canonical request, normalised (defaults filled in, decimals in their "
+        "canonical text), which can fall outside the narrower text rules documented for what "
+        "clients send; re-sending it replays the run (tests/workbench)"
+    ),
 }
 
 
