@@ -20,6 +20,8 @@ MAX_LIMIT = 200
 TEXT_FILTERS = ("portfolio_id", "correlation_id", "idempotency_key", "request_hash", "batch_run_id")
 DATE_FILTERS = ("created_from", "created_to")
 KNOWN = frozenset((*TEXT_FILTERS, *DATE_FILTERS, "status", "limit", "cursor"))
+# The text filters' documented pattern: anything but NUL.
+NO_NUL_PATTERN = "^[^\\x00]*$"
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,7 @@ from . import workbench_openapi as docs
 from .bundles import support_bundle_json
 from .cursors import CURSOR_PATTERN, InvalidCursor, decode_cursor, encode_cursor, fingerprint
 from .key_history import key_history
-from .list_params import DEFAULT_LIMIT, MAX_LIMIT, parse_list_params
+from .list_params import DEFAULT_LIMIT, MAX_LIMIT, NO_NUL_PATTERN, parse_list_params
 from .listing import list_runs
 from .rendering import format_timestamp
 from .scopes import key_space, run_scope
@@ -96,7 +96,9 @@ _LIST_ISSUES_EXAMPLE = [
 
 
 def _text_filter(name: str, description: str) -> OpenApiParameter:
-    return OpenApiParameter(name, OpenApiTypes.STR, OpenApiParameter.QUERY, description=description)
+    # No NUL characters: PostgreSQL text cannot hold one, and list_params.py answers 422.
+    return OpenApiParameter(name, {"type": "string", "pattern": NO_NUL_PATTERN}, OpenApiParameter.QUERY,
+                            description=description)
 
 
 class RunListView(_SupportEndpoint):

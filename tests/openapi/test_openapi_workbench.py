@@ -84,3 +84,14 @@ def test_workbench_responses_are_documented(openapi, components, client, issue_k
     anonymous = Client().post(f"/rebalance/runs/{run_id}/verify")
     assert anonymous.status_code == 401
     check(anonymous, VERIFY, "post")
+
+
+@pytest.mark.django_db
+def test_listing_filters_document_the_nul_rule_the_service_enforces(openapi, client):
+    import re
+
+    parameters = {p["name"]: p["schema"] for p in openapi["paths"]["/rebalance/runs"]["get"]["parameters"]}
+    pattern = parameters["idempotency_key"]["pattern"]
+    assert re.search(pattern, "a\x00b") is None and re.search(pattern, "any text") is not None
+    assert client.get("/rebalance/runs", {"idempotency_key": "a\x00b"}).status_code == 422
+    assert client.get("/rebalance/runs", {"idempotency_key": "any text"}).status_code == 200
