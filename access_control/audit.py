@@ -10,6 +10,8 @@ import os
 
 from django.utils import timezone
 
+from lotus_manage.middleware import escape_control_characters
+
 from .models import AccessEvent
 
 TARGET_MAX_LENGTH = AccessEvent._meta.get_field("target").max_length
@@ -53,7 +55,9 @@ def record(
         occurred_at=timezone.now(),
         actor=actor[:200],
         action=action,
-        target=target[:TARGET_MAX_LENGTH],
+        # Targets echo what callers typed: control characters are spelled out (a NUL
+        # could not be stored on PostgreSQL, and a CR/LF would break exported lines).
+        target=escape_control_characters(target)[:TARGET_MAX_LENGTH],
         outcome=outcome,
         correlation_id=(correlation_id or "")[:CORRELATION_MAX_LENGTH],
         source_address=source_address[:64],

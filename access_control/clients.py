@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from .models import ApiClient, ApiKey
+from .models import ApiClient, ApiKey, client_name_validator
 
 
 @dataclass(frozen=True)
@@ -48,4 +48,6 @@ def revoke_client(client: ApiClient) -> int:
 
 
 def client_id_by_name(name: str) -> int | None:
+    if not client_name_validator.regex.match(name):
+        return None  # no client can have it (and PostgreSQL refuses a NUL in a query)
     return ApiClient.objects.filter(name=name).values_list("pk", flat=True).first()

@@ -9,7 +9,7 @@ NUL character (PostgreSQL text cannot hold one).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from .listing import RunListFilters
@@ -64,7 +64,13 @@ def _date(name: str, raw: str, issues: list[dict]) -> datetime | None:
         # A time without an offset is ambiguous; the contract asks for one.
         issues.append(_issue("timezone_aware", name, "Input should have timezone info", raw))
         return None
-    return value
+    try:
+        # In UTC: PostgreSQL refuses offsets beyond 15:59 that ISO 8601 allows.
+        return value.astimezone(UTC)
+    except OverflowError:
+        issues.append(_issue("datetime_parsing", name, "Input should be a valid datetime, year out of range",
+                             raw))
+        return None
 
 
 def parse_list_params(query) -> tuple[ListParams | None, list[dict[str, Any]]]:

@@ -121,3 +121,8 @@ def test_the_admin_filter_offers_every_action_the_service_records():
     recorded = {value for name, value in vars(audit).items() if name.isupper() and isinstance(value, str)
                 and "." in value}
     assert set(audit.ACTIONS) == recorded
+
+
+def test_control_characters_in_a_target_are_spelled_out():
+    audit.record(actor="api:x", action=audit.LOOKUP_RUN, target="rr_1\x00\r\nforged", outcome=404)
+    assert AccessEvent.objects.get().target == "rr_1\\x00\\r\\nforged"

@@ -72,6 +72,9 @@ def test_another_clients_key_is_404_and_support_names_the_key_space(alice, bob, 
     assert _outcomes(support.get(HISTORY.format("alice-key") + "?client=alice"))[0][0] == "executed"
     assert_problem(support.get(HISTORY.format("alice-key") + "?client=nobody"), 404,
                    "DPM_IDEMPOTENCY_KEY_NOT_FOUND")
+    # A name no client can have (a NUL: a 500 on PostgreSQL found by the fuzz run) is nobody's.
+    assert_problem(support.get(HISTORY.format("alice-key") + "?client=ali%00ce"), 404,
+                   "DPM_IDEMPOTENCY_KEY_NOT_FOUND")
     # Naming a key space needs the support role.
     assert_problem(bob.get(HISTORY.format("alice-key") + "?client=alice"), 403)
 
