@@ -17,6 +17,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from access_control.models import AccessEvent
 from dpm_runs.models import RebalanceRun
+from tests.factories import spec_simulate_body
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,33 +26,12 @@ PASSWORD = "a-long-support-password-42"
 
 
 def _spec_example() -> dict:
-    """api spec Appendix A 8.1: a SELL, an FX funding intent and a BUY."""
-    return {
-        "portfolio_snapshot": {
-            "portfolio_id": "pf_browser_001",
-            "base_currency": "SGD",
-            "positions": [{"instrument_id": "SG_BANK_EQ", "quantity": "300"}],
-            "cash_balances": [{"currency": "SGD", "amount": "10000.00"}],
-        },
-        "market_data_snapshot": {
-            "prices": [
-                {"instrument_id": "SG_BANK_EQ", "price": "50.00", "currency": "SGD"},
-                {"instrument_id": "US_TECH_ETF", "price": "200.00", "currency": "USD"},
-            ],
-            "fx_rates": [{"pair": "USD/SGD", "rate": "1.35"}],
-        },
-        "model_portfolio": {
-            "targets": [
-                {"instrument_id": "SG_BANK_EQ", "weight": "0.40"},
-                {"instrument_id": "US_TECH_ETF", "weight": "0.50"},
-            ]
-        },
-        "shelf_entries": [
-            {"instrument_id": "SG_BANK_EQ", "status": "APPROVED", "asset_class": "EQUITY"},
-            {"instrument_id": "US_TECH_ETF", "status": "APPROVED", "asset_class": "EQUITY_ETF"},
-        ],
-        "options": {"cash_band_min_weight": "0.00", "cash_band_max_weight": "0.20"},
-    }
+    """The API spec's complete example (a SELL, an FX funding intent and a BUY), with two
+    asset classes for the chart."""
+    body = spec_simulate_body()
+    body["portfolio_snapshot"]["portfolio_id"] = "pf_browser_001"
+    body["shelf_entries"][1]["asset_class"] = "EQUITY_ETF"
+    return body
 
 
 @pytest.fixture

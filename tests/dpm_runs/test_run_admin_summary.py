@@ -13,6 +13,7 @@ from django.test import Client
 from dpm_runs.admin_chart import allocation_chart
 from dpm_runs.admin_result import AllocationBar, digest
 from dpm_runs.models import IdempotencyRecord, RebalanceRun
+from tests.factories import spec_simulate_body
 
 pytestmark = pytest.mark.django_db
 
@@ -22,33 +23,15 @@ HOSTILE_INSTRUMENT = "<img src=x onerror=alert(1)>"
 
 
 def spec_example_body(asset_class: str = "EQUITY", instrument: str = "US_TECH_ETF") -> dict:
-    """api spec Appendix A 8.1: a SELL, an FX funding intent and a BUY."""
-    return {
-        "portfolio_snapshot": {
-            "portfolio_id": "pf_spec_001",
-            "base_currency": "SGD",
-            "positions": [{"instrument_id": "SG_BANK_EQ", "quantity": "300"}],
-            "cash_balances": [{"currency": "SGD", "amount": "10000.00"}],
-        },
-        "market_data_snapshot": {
-            "prices": [
-                {"instrument_id": "SG_BANK_EQ", "price": "50.00", "currency": "SGD"},
-                {"instrument_id": instrument, "price": "200.00", "currency": "USD"},
-            ],
-            "fx_rates": [{"pair": "USD/SGD", "rate": "1.35"}],
-        },
-        "model_portfolio": {
-            "targets": [
-                {"instrument_id": "SG_BANK_EQ", "weight": "0.40"},
-                {"instrument_id": instrument, "weight": "0.50"},
-            ]
-        },
-        "shelf_entries": [
-            {"instrument_id": "SG_BANK_EQ", "status": "APPROVED", "asset_class": "EQUITY"},
-            {"instrument_id": instrument, "status": "APPROVED", "asset_class": asset_class},
-        ],
-        "options": {"cash_band_min_weight": "0.00", "cash_band_max_weight": "0.20"},
-    }
+    """The API spec's complete example (a SELL, an FX funding intent and a BUY), with the
+    bought instrument renamed and reclassified."""
+    body = spec_simulate_body()
+    for entry in (*body["market_data_snapshot"]["prices"], *body["model_portfolio"]["targets"],
+                  *body["shelf_entries"]):
+        if entry["instrument_id"] == "US_TECH_ETF":
+            entry["instrument_id"] = instrument
+    body["shelf_entries"][1]["asset_class"] = asset_class
+    return body
 
 
 @pytest.fixture
