@@ -17,7 +17,7 @@ from django.utils import timezone
 from .key_history import key_history
 from .rendering import format_timestamp
 from .repository import RecordedRun, RunRepository
-from .summaries import run_summary
+from .summaries import key_event_json, run_summary
 
 BUNDLE_VERSION = 1
 
@@ -40,14 +40,7 @@ def _idempotency(run: RecordedRun, repository: RunRepository) -> dict[str, Any] 
             "created_at": format_timestamp(mapping.created_at),
         },
         "history": [
-            {
-                "occurred_at": format_timestamp(event.occurred_at),
-                "correlation_id": event.correlation_id,
-                "request_hash": event.request_hash,
-                "outcome": event.outcome,
-                "rebalance_run_id": event.rebalance_run_id,
-            }
-            for event in key_history(run.idempotency_key, client_id=run.client_id)
+            key_event_json(event) for event in key_history(run.idempotency_key, client_id=run.client_id)
         ],
     }
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .key_history import KeyEvent
 from .rendering import format_timestamp
 from .repository import RunSummary
 
@@ -18,4 +19,15 @@ def run_summary(run: RunSummary) -> dict[str, Any]:
         "request_hash": run.request_hash,
         "batch_run_id": run.batch_run_id,
         "created_at": format_timestamp(run.created_at),
+    }
+
+
+def key_event_json(event: KeyEvent) -> dict[str, Any]:
+    """One entry of a key's history, as the history endpoint and the support bundle show it."""
+    return {
+        "occurred_at": format_timestamp(event.occurred_at),
+        "correlation_id": event.correlation_id,
+        "request_hash": event.request_hash,
+        "outcome": event.outcome,
+        "rebalance_run_id": event.rebalance_run_id,
     }

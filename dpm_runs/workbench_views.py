@@ -33,9 +33,8 @@ from .cursors import CURSOR_PATTERN, InvalidCursor, decode_cursor, encode_cursor
 from .key_history import key_history
 from .list_params import DEFAULT_LIMIT, MAX_LIMIT, NO_NUL_PATTERN, parse_list_params
 from .listing import list_runs
-from .rendering import format_timestamp
 from .scopes import key_space, run_scope
-from .summaries import run_summary
+from .summaries import key_event_json, run_summary
 from .toggles import support_apis_enabled
 from .views import IDEMPOTENCY_KEY_NOT_FOUND, RUN_NOT_FOUND, SUPPORT_APIS_DISABLED, JsonOnlyNegotiation
 
@@ -206,16 +205,7 @@ class IdempotencyHistoryView(_SupportEndpoint):
             raise exceptions.NotFound(IDEMPOTENCY_KEY_NOT_FOUND)
         return _json({
             "idempotency_key": idempotency_key,
-            "history": [
-                {
-                    "occurred_at": format_timestamp(event.occurred_at),
-                    "correlation_id": event.correlation_id,
-                    "request_hash": event.request_hash,
-                    "outcome": event.outcome,
-                    "rebalance_run_id": event.rebalance_run_id,
-                }
-                for event in history
-            ],
+            "history": [key_event_json(event) for event in history],
         })
 
 
