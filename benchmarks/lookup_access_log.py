@@ -17,7 +17,6 @@ only; the number of requests is fixed.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess

@@ -195,7 +195,7 @@ def main() -> None:
             for _ in range(args.repeats):
                 started = time.perf_counter()
                 if way == "query":
-                    page = list_runs(RunListFilters(**typed), client_id=scope, after=after, limit=50)
+                    list_runs(RunListFilters(**typed), client_id=scope, after=after, limit=50)
                 else:
                     http.get(url)
                 times.append((time.perf_counter() - started) * 1000)

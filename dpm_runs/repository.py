@@ -20,7 +20,6 @@ read to that client's rows, ``None`` reads every client's (support staff).
 """
 from __future__ import annotations
 
-import json
 import math
 import uuid
 from collections.abc import Callable, Iterator, Mapping

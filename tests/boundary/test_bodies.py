@@ -218,7 +218,7 @@ def test_unknown_keys_are_ignored_at_every_level(simulate_body):
     simulate_body["extra"] = 1
     simulate_body["portfolio_snapshot"]["positions"][0]["extra"] = {"x": 1}
     simulate_body["shelf_entries"][0]["extra"] = None
-    request = valid(RebalanceRequest, simulate_body)
+    valid(RebalanceRequest, simulate_body)
 
 
 # --- lots rule ----------------------------------------------------------------------------
@@ -455,4 +455,4 @@ def test_collections_at_their_limit_are_accepted(simulate_body):
         }
         for i in range(limits.MAX_LOTS_PER_POSITION)
     ]
-    request = valid(RebalanceRequest, simulate_body)
+    valid(RebalanceRequest, simulate_body)

@@ -10,7 +10,6 @@ import time
 import pytest
 from django.db import connection, connections
 
-from dpm_runs import claim_locks
 from dpm_runs.repository import Claimed, InProgress, RunRepository
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -18,7 +18,6 @@ import threading
 import time
 from datetime import datetime, timezone
 
-import pytest
 
 from .served import large_simulate_body, simulate
 
