@@ -115,3 +115,33 @@ def client(auth_headers):
     from django.test import Client
 
     return Client(headers=auth_headers)
+
+
+# --- Callers: one API client each, seen through the HTTP API ---------------------
+
+
+@pytest.fixture
+def caller(issue_key):
+    """``caller(*roles, name=None)``: a Caller (tests/access_control/callers.py) holding a
+    fresh client's key."""
+    from tests.access_control.callers import Caller
+
+    def _make(*roles: str, name: str | None = None):
+        return Caller(issue_key(roles, name=name))
+
+    return _make
+
+
+@pytest.fixture
+def alice(caller):
+    return caller("simulate", name="alice")
+
+
+@pytest.fixture
+def bob(caller):
+    return caller("simulate", name="bob")
+
+
+@pytest.fixture
+def support(caller):
+    return caller("support", name="helpdesk")

@@ -10,21 +10,6 @@ from callers import events, other_body
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def alice(caller):
-    return caller("simulate", name="alice")
-
-
-@pytest.fixture
-def bob(caller):
-    return caller("simulate", name="bob")
-
-
-@pytest.fixture
-def support(caller):
-    return caller("support", name="helpdesk")
-
-
 def test_two_clients_with_one_key_and_one_body_get_two_runs(alice, bob):
     first = alice.simulate(key="shared-key", correlation="corr-a")
     second = bob.simulate(key="shared-key", correlation="corr-b")

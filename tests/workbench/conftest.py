@@ -8,33 +8,9 @@ import pytest
 
 from access_control.models import ApiClient
 from dpm_runs.repository import NewRun, RunRepository
-from tests.access_control.callers import Caller
 
 START = datetime(2026, 11, 1, 12, 0, 0, 123456, tzinfo=UTC)
 _ids = itertools.count(1)
-
-
-@pytest.fixture
-def caller(issue_key):
-    def _make(*roles: str, name: str | None = None) -> Caller:
-        return Caller(issue_key(roles, name=name))
-
-    return _make
-
-
-@pytest.fixture
-def alice(caller):
-    return caller("simulate", name="alice")
-
-
-@pytest.fixture
-def bob(caller):
-    return caller("simulate", name="bob")
-
-
-@pytest.fixture
-def support(caller):
-    return caller("support", name="helpdesk")
 
 
 def client_pk(name: str) -> int:
