@@ -114,7 +114,11 @@ def simulate_idempotently(
     digest = hash_of_tree(request)
 
     def history(outcome: KeyOutcome, run_id: str | None = None) -> None:
-        # The key's history entry: one INSERT after the run store's own statements.
+        # The outcome's counter (a run re-executed with replay off counts as executed),
+        # then the key's history entry: one INSERT after the run store's own statements.
+        metrics.IDEMPOTENCY_OUTCOMES.labels(
+            outcome=KeyOutcome.EXECUTED if outcome == KeyOutcome.RE_EXECUTED else outcome
+        ).inc()
         record_key_event(
             client_id=client_id, key=idempotency_key, outcome=outcome, request_hash=digest,
             correlation_id=correlation_id, rebalance_run_id=run_id, using=repository.using,
@@ -125,23 +129,19 @@ def simulate_idempotently(
             validated, request, digest, correlation_id,
             lambda run: repository.record_simulate_run(client_id, idempotency_key, run),
         )
-        metrics.IDEMPOTENCY_OUTCOMES.labels(outcome="executed").inc()
         history(KeyOutcome.RE_EXECUTED, run_id)
         return SimulateOutcome(body, False, run_id)
 
     outcome = repository.claim(client_id, idempotency_key, digest)
     if isinstance(outcome, Replay):
-        metrics.IDEMPOTENCY_OUTCOMES.labels(outcome="replayed").inc()
         logger.info("simulate replayed rebalance_run_id=%s", outcome.run.rebalance_run_id,
                     extra={"rebalance_run_id": outcome.run.rebalance_run_id})
         history(KeyOutcome.REPLAYED, outcome.run.rebalance_run_id)
         return SimulateOutcome(outcome.run.response_body, True, outcome.run.rebalance_run_id)
     if isinstance(outcome, Conflict):
-        metrics.IDEMPOTENCY_OUTCOMES.labels(outcome="conflict").inc()
         history(KeyOutcome.CONFLICT)
         raise ServiceError(409, IDEMPOTENCY_CONFLICT)
     if isinstance(outcome, InProgress):
-        metrics.IDEMPOTENCY_OUTCOMES.labels(outcome="in_progress").inc()
         history(KeyOutcome.IN_PROGRESS)
         # The real remaining wait: whole seconds until the holder's lease ends (repository).
         raise ServiceError(409, IDEMPOTENCY_IN_PROGRESS, headers={"Retry-After": str(outcome.retry_after)})
@@ -154,7 +154,6 @@ def simulate_idempotently(
     except BaseException:
         repository.release(outcome)
         raise
-    metrics.IDEMPOTENCY_OUTCOMES.labels(outcome="executed").inc()
     # ``complete`` may hand back a run another worker finished first for this key:
     # then this request was in effect a replay of it.
     history(KeyOutcome.EXECUTED, run_id)
