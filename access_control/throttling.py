@@ -12,8 +12,9 @@ import math
 import time
 
 from django.conf import settings
-from django.db import connection
 from rest_framework.throttling import BaseThrottle
+
+from lotus_manage.bound_cursor import bound_cursor
 
 from .models import ApiClient, ThrottleWindow
 from .rates import parse_rate
@@ -68,6 +69,6 @@ RETURNING count
 
 def _increment(bucket: str, window_start: int) -> int:
     """Count one request in ``bucket``'s window starting at ``window_start``."""
-    with connection.cursor() as cursor:
+    with bound_cursor() as cursor:
         cursor.execute(_UPSERT, [bucket, window_start])
         return cursor.fetchone()[0]
