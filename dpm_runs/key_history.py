@@ -1,20 +1,17 @@
 """The history of an idempotency key: one entry per simulate request that presented it.
 
-Recording is one single-row INSERT in a transaction of its own, after the
-request's run store statements, so the simulate path's claim and complete stay
-as they are. On PostgreSQL that transaction commits with synchronous_commit
-off: it does not wait for its WAL flush, which was most of what the entry cost
-a replay (a replay otherwise writes nothing). The trade-off: if the database
-server crashes, the entries of the last fraction of a second can be lost; never
-a run or a mapping, which commit as before. benchmarks/key_history_replay_cost.py
-measures it. Reads are one index range scan of (client, key, id).
+Entries are written by the run store with the statements that decide the outcome
+(repository.py): in the claim's statement for a replay, in the completing transaction
+for an execution, so an entry costs no round trip of its own on PostgreSQL and commits
+as durably as the run and the mapping. ``record_key_event`` is the single INSERT the
+other outcomes use. Reads are one index range scan of (client, key, id).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 
 from .models import IdempotencyEvent, KeyOutcome
@@ -31,6 +28,17 @@ class KeyEvent:
     rebalance_run_id: str | None
 
 
+# Columns of one entry, in the order of ``event_values``.
+EVENT_TABLE = IdempotencyEvent._meta.db_table
+EVENT_COLUMNS = "client_id, key, occurred_at, outcome, request_hash, correlation_id, rebalance_run_id"
+_INSERT_EVENT_SQL = f"INSERT INTO {EVENT_TABLE} ({EVENT_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s)"
+
+
+def occurred_at_value(moment: datetime, using: str = DEFAULT_DB_ALIAS):
+    """``moment`` as the database takes it in ``occurred_at``."""
+    return IdempotencyEvent._meta.get_field("occurred_at").get_db_prep_value(moment, connections[using])
+
+
 def record_key_event(
     *,
     client_id: int,
@@ -39,26 +47,16 @@ def record_key_event(
     request_hash: str,
     correlation_id: str,
     rebalance_run_id: str | None,
+    occurred_at: datetime | None = None,
     using: str = DEFAULT_DB_ALIAS,
 ) -> None:
-    """Append one entry to ``key``'s history in ``client_id``'s key space."""
-    connection = connections[using]
-    # Inside a caller's transaction, SET LOCAL would relax that transaction's
-    # commit too; there the entry simply commits with it.
-    asynchronous = connection.vendor == "postgresql" and not connection.in_atomic_block
-    with transaction.atomic(using=using):
-        if asynchronous:
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        IdempotencyEvent.objects.using(using).create(
-            client_id=client_id,
-            key=key,
-            occurred_at=timezone.now(),
-            outcome=outcome,
-            request_hash=request_hash,
-            correlation_id=correlation_id,
-            rebalance_run_id=rebalance_run_id,
-        )
+    """Append one entry to ``key``'s history in ``client_id``'s key space (one INSERT,
+    committed with the caller's transaction if there is one)."""
+    moment = occurred_at_value(occurred_at or timezone.now(), using)
+    with connections[using].cursor() as cursor:
+        cursor.execute(_INSERT_EVENT_SQL, [
+            client_id, key, moment, KeyOutcome(outcome).value, request_hash, correlation_id, rebalance_run_id,
+        ])
 
 
 def key_history(key: str, *, client_id: int, using: str = DEFAULT_DB_ALIAS) -> list[KeyEvent]:

@@ -35,6 +35,11 @@ def canonical_json(tree: dict[str, Any]) -> str:
     return json.dumps(tree, sort_keys=True, separators=(",", ":"))
 
 
+def hash_of_canonical_json(text: str) -> str:
+    """``"sha256:" + hex digest`` of a canonical JSON text (step 4)."""
+    return HASH_PREFIX + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def hash_of_tree(tree: dict[str, Any]) -> str:
     """``"sha256:" + hex digest`` of the canonical JSON of a request tree (step 4)."""
-    return HASH_PREFIX + hashlib.sha256(canonical_json(tree).encode("utf-8")).hexdigest()
+    return hash_of_canonical_json(canonical_json(tree))

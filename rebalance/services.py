@@ -12,7 +12,6 @@ from typing import Any
 
 import orjson
 
-from dpm_runs.key_history import record_key_event
 from dpm_runs.models import KeyOutcome
 from dpm_runs.repository import Claimed, Conflict, InProgress, NewRun, Replay, RunIdCollision, RunRepository
 from lotus_manage import metrics
@@ -25,7 +24,7 @@ from rebalance.engine.models import EngineOptions
 from rebalance.engine.results import RebalanceResult
 from rebalance.engine.version import ENGINE_VERSION
 from rebalance.toggles import idempotency_replay_enabled
-from rebalance.request_hash import hash_of_tree
+from rebalance.request_hash import canonical_json, hash_of_canonical_json
 
 logger = logging.getLogger("rebalance.services")
 
@@ -54,7 +53,7 @@ def to_json_text(payload: Any) -> str:
     return orjson.dumps(payload).decode("utf-8")
 
 
-def _new_run(result: RebalanceResult, body: str, request: dict) -> NewRun:
+def _new_run(result: RebalanceResult, body: str, request: dict, request_json: str | None = None) -> NewRun:
     return NewRun(
         rebalance_run_id=result.rebalance_run_id,
         correlation_id=result.correlation_id,
@@ -64,10 +63,11 @@ def _new_run(result: RebalanceResult, body: str, request: dict) -> NewRun:
         response_body=body,
         request=request,
         engine_version=ENGINE_VERSION,
+        request_json=request_json,
     )
 
 
-def _execute_and_record(validated, request, digest, correlation_id, record) -> tuple[str, str]:
+def _execute_and_record(validated, request, request_json, digest, correlation_id, record) -> tuple[str, str]:
     """Run the engine and record the run with ``record(new_run)``; on a run-id collision
     run again under a fresh id. Returns (response text, run id)."""
     inputs, options = validated.to_engine()  # only here: a replay never needs them
@@ -77,7 +77,7 @@ def _execute_and_record(validated, request, digest, correlation_id, record) -> t
         rendered = render_result(result)
         body = to_json_text(rendered)
         try:
-            stored = record(_new_run(result, body, request))
+            stored = record(_new_run(result, body, request, request_json))
         except RunIdCollision:
             logger.warning("run id collision on %s; retrying with a new id", result.rebalance_run_id)
             continue
@@ -111,44 +111,43 @@ def simulate_idempotently(
     """
     repository = repository or RunRepository()
     request = validated.request_tree()
-    digest = hash_of_tree(request)
+    request_json = canonical_json(request)  # hashed, and stored as the run's request
+    digest = hash_of_canonical_json(request_json)
 
-    def history(outcome: KeyOutcome, run_id: str | None = None) -> None:
-        # The outcome's counter (a run re-executed with replay off counts as executed),
-        # then the key's history entry: one INSERT after the run store's own statements.
+    def count(outcome: KeyOutcome) -> None:
+        # A run re-executed with replay off counts as executed. The key's history
+        # entry is written by the run store, with the statements that decided it.
         metrics.IDEMPOTENCY_OUTCOMES.labels(
             outcome=KeyOutcome.EXECUTED if outcome == KeyOutcome.RE_EXECUTED else outcome
         ).inc()
-        record_key_event(
-            client_id=client_id, key=idempotency_key, outcome=outcome, request_hash=digest,
-            correlation_id=correlation_id, rebalance_run_id=run_id, using=repository.using,
-        )
 
     if not idempotency_replay_enabled():
         body, run_id = _execute_and_record(
-            validated, request, digest, correlation_id,
-            lambda run: repository.record_simulate_run(client_id, idempotency_key, run),
+            validated, request, request_json, digest, correlation_id,
+            lambda run: repository.record_simulate_run(
+                client_id, idempotency_key, run, correlation_id=correlation_id
+            ),
         )
-        history(KeyOutcome.RE_EXECUTED, run_id)
+        count(KeyOutcome.RE_EXECUTED)
         return SimulateOutcome(body, False, run_id)
 
-    outcome = repository.claim(client_id, idempotency_key, digest)
+    outcome = repository.claim(client_id, idempotency_key, digest, correlation_id=correlation_id)
     if isinstance(outcome, Replay):
         logger.info("simulate replayed rebalance_run_id=%s", outcome.run.rebalance_run_id,
                     extra={"rebalance_run_id": outcome.run.rebalance_run_id})
-        history(KeyOutcome.REPLAYED, outcome.run.rebalance_run_id)
+        count(KeyOutcome.REPLAYED)
         return SimulateOutcome(outcome.run.response_body, True, outcome.run.rebalance_run_id)
     if isinstance(outcome, Conflict):
-        history(KeyOutcome.CONFLICT)
+        count(KeyOutcome.CONFLICT)
         raise ServiceError(409, IDEMPOTENCY_CONFLICT)
     if isinstance(outcome, InProgress):
-        history(KeyOutcome.IN_PROGRESS)
+        count(KeyOutcome.IN_PROGRESS)
         # The real remaining wait: whole seconds until the holder's lease ends (repository).
         raise ServiceError(409, IDEMPOTENCY_IN_PROGRESS, headers={"Retry-After": str(outcome.retry_after)})
     assert isinstance(outcome, Claimed)
     try:
         body, run_id = _execute_and_record(
-            validated, request, digest, correlation_id,
+            validated, request, request_json, digest, correlation_id,
             lambda run: repository.complete(outcome, run),
         )
     except BaseException:
@@ -156,7 +155,7 @@ def simulate_idempotently(
         raise
     # ``complete`` may hand back a run another worker finished first for this key:
     # then this request was in effect a replay of it.
-    history(KeyOutcome.EXECUTED, run_id)
+    count(KeyOutcome.EXECUTED)
     return SimulateOutcome(body, False, run_id)
 
 

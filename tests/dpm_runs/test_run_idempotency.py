@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection
 
 from dpm_runs.models import IdempotencyRecord, IdempotencyState, RebalanceRun
 from dpm_runs.repository import (
@@ -224,6 +224,8 @@ def _fail_after_run_insert(monkeypatch):
 @pytest.mark.django_db(transaction=True)
 def test_failed_complete_writes_neither_run_nor_mapping(repo, make_run, monkeypatch, owner):
     claim = repo.claim(owner.pk, "key-1", HASH_A)
+    if connection.vendor == "postgresql":
+        pytest.skip("PostgreSQL completes in one statement: see the test after this one")
     _fail_after_run_insert(monkeypatch)
     new = make_run(request_hash=HASH_A)
     with pytest.raises(Boom):
@@ -232,6 +234,38 @@ def test_failed_complete_writes_neither_run_nor_mapping(repo, make_run, monkeypa
     assert not RebalanceRun.objects.exists()
     record = IdempotencyRecord.objects.get(client=owner, key="key-1")
     assert record.state == IdempotencyState.IN_PROGRESS and record.run is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_statement_completion_that_fails_at_its_last_part_writes_nothing_and_keeps_the_lock(
+    repo, make_run, monkeypatch, owner
+):
+    """PostgreSQL: the run, the mapping and the history entry are one statement. Make
+    its last part (the history entry) fail: nothing is written, and the claim keeps
+    its holder's lock, so no duplicate can take a live claim over."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the one-statement completion is PostgreSQL's")
+    from dpm_runs import claim_locks, repository
+
+    claim = repo.claim(owner.pk, "key-1", HASH_A, correlation_id="corr-1")
+    monkeypatch.setattr(
+        repository, "_COMPLETE_IN_ONE_STATEMENT_SQL",
+        repository._COMPLETE_IN_ONE_STATEMENT_SQL.replace("%(executed)s", "'not-an-outcome'"),
+    )
+    with pytest.raises(IntegrityError):
+        repo.complete(claim, make_run(request_hash=HASH_A))
+    assert not connection.in_atomic_block
+    assert not RebalanceRun.objects.exists()
+    record = IdempotencyRecord.objects.get(client=owner, key="key-1")
+    assert record.state == IdempotencyState.IN_PROGRESS and record.run is None
+    assert claim_locks.holds(repo.using, owner.pk, "key-1")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
+        assert cursor.fetchone() == (1,)
+    # Control: the statement as shipped completes the same claim.
+    monkeypatch.undo()
+    assert repo.complete(claim, make_run(request_hash=HASH_A)).idempotency_key == "key-1"
+    assert IdempotencyRecord.objects.get(client=owner, key="key-1").state == IdempotencyState.COMPLETED
 
 
 @pytest.mark.django_db(transaction=True)

@@ -27,38 +27,49 @@ def _run_store_statements(client, key: str) -> list[str]:
 
 
 HISTORY_INSERT = "INSERT INTO dpm_runs_idempotencyevent"
+CLAIM_INSERT = "INSERT INTO dpm_runs_idempotencyrecord"
 
 
-def test_a_fresh_simulate_is_a_claim_one_transaction_of_two_statements_and_a_history_entry(client):
-    statements = _run_store_statements(client, "fresh")
-    assert len(statements) == 4, statements
-    claim, insert_run, complete, history = (statement.replace('"', "") for statement in statements)
-    assert claim.startswith("INSERT INTO dpm_runs_idempotencyrecord") and "ON CONFLICT" in claim
-    assert insert_run.startswith("INSERT INTO dpm_runs_rebalancerun")
-    assert complete.startswith("UPDATE dpm_runs_idempotencyrecord")
-    # The key's history (GET .../idempotency/{key}/history): one single-row insert.
-    assert history.startswith(HISTORY_INSERT)
+def _flat(statement: str) -> str:
+    return " ".join(statement.replace('"', "").split())
 
 
-def test_on_postgresql_the_claim_lock_rides_on_those_statements(client):
-    """The advisory lock that tells a live claimer from a dead one (claim_locks.py) is
-    taken by the claim's INSERT and dropped by the completing UPDATE: no statement of
-    its own, and none left held."""
+def test_a_fresh_simulate_is_two_statements_on_postgresql(client):
+    """The claim (which takes the claim's lock), then one statement that completes the
+    claim, inserts the run and the key's history entry, and drops the lock."""
     if connection.vendor != "postgresql":
-        pytest.skip("advisory locks are PostgreSQL's")
-    claim, _, complete, _ = _run_store_statements(client, "locked")
+        pytest.skip("data-modifying WITH is PostgreSQL's; SQLite's count is the next test")
+    statements = [_flat(s) for s in _run_store_statements(client, "fresh")]
+    assert len(statements) == 2, statements
+    claim, complete = statements
+    assert claim.startswith("WITH claimed AS ( " + CLAIM_INSERT) and "ON CONFLICT" in claim
     assert "pg_try_advisory_lock" in claim
+    assert complete.startswith("WITH claim AS ( UPDATE dpm_runs_idempotencyrecord")
+    assert "INSERT INTO dpm_runs_rebalancerun" in complete and HISTORY_INSERT in complete
     assert "pg_advisory_unlock" in complete
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
         assert cursor.fetchone() == (0,)
 
 
-def test_a_replay_is_two_statements_and_a_history_entry(client):
+def test_a_replay_is_one_statement_on_postgresql(client):
+    """The claim's statement finds the key taken, reads its run and writes the history
+    entry: one round trip."""
+    if connection.vendor != "postgresql":
+        pytest.skip("data-modifying WITH is PostgreSQL's; SQLite's count is the next test")
     _run_store_statements(client, "again")
-    statements = _run_store_statements(client, "again")
-    assert len(statements) == 3, statements
-    assert statements[0].startswith("INSERT INTO dpm_runs_idempotencyrecord")
-    assert statements[1].startswith("SELECT")
-    # Costed in benchmarks/key_history_replay_cost.py.
-    assert statements[2].replace('"', "").startswith(HISTORY_INSERT)
+    statements = [_flat(s) for s in _run_store_statements(client, "again")]
+    assert len(statements) == 1, statements
+    assert statements[0].startswith("WITH claimed AS ( " + CLAIM_INSERT) and HISTORY_INSERT in statements[0]
+
+
+def test_on_sqlite_a_fresh_simulate_is_four_statements_and_a_replay_three(client):
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's statements")
+    claim, insert_run, complete, history = (_flat(s) for s in _run_store_statements(client, "fresh"))
+    assert claim.startswith(CLAIM_INSERT) and "ON CONFLICT" in claim
+    assert insert_run.startswith("INSERT INTO dpm_runs_rebalancerun")
+    assert complete.startswith("UPDATE dpm_runs_idempotencyrecord")
+    assert history.startswith(HISTORY_INSERT)
+    claim, read, history = (_flat(s) for s in _run_store_statements(client, "fresh"))
+    assert claim.startswith(CLAIM_INSERT) and read.startswith("SELECT") and history.startswith(HISTORY_INSERT)

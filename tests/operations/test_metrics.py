@@ -73,6 +73,13 @@ def test_a_run_rolled_back_is_not_counted(auth_headers, django_capture_on_commit
         raise RuntimeError("lost before the commit")
 
     monkeypatch.setattr(RunRepository, "_complete_claim", fail_after_the_insert)
+    # PostgreSQL completes in one statement: make its last part (the history entry) fail.
+    from dpm_runs import repository
+
+    monkeypatch.setattr(
+        repository, "_COMPLETE_IN_ONE_STATEMENT_SQL",
+        repository._COMPLETE_IN_ONE_STATEMENT_SQL.replace("%(executed)s", "'not-an-outcome'"),
+    )
     before = _value("dpm_runs_recorded_total", status="READY")
     with django_capture_on_commit_callbacks(execute=True):
         answer = _post(Client(headers=auth_headers, raise_request_exception=False), "m-rollback")
