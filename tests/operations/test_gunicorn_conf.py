@@ -24,7 +24,7 @@ print(json.dumps({
     "accesslog": cfg.accesslog, "errorlog": cfg.errorlog,
     "logger_class": cfg.settings["logger_class"].get() if isinstance(cfg.settings["logger_class"].get(), str) else "class",
     "metrics_dir": os.environ.get("PROMETHEUS_MULTIPROC_DIR"),
-    "child_exit": cfg.child_exit.__name__,
+    "child_exit": cfg.child_exit.__name__, "preload_app": cfg.preload_app,
 }))
 """
 
@@ -44,6 +44,7 @@ def test_defaults():
     assert 2 <= cfg["workers"] <= 8
     assert (cfg["timeout"], cfg["graceful_timeout"]) == (60, 30)
     assert (cfg["max_requests"], cfg["max_requests_jitter"]) == (1000, 100)
+    assert cfg["preload_app"] is True
     assert (cfg["accesslog"], cfg["errorlog"]) == ("-", "-")
     assert cfg["logger_class"] == "gunicorn.glogging.Logger"
     assert cfg["child_exit"] == "child_exit"
@@ -55,8 +56,9 @@ def test_defaults():
 def test_the_environment_decides(tmp_path):
     cfg = _load(WEB_CONCURRENCY="3", GUNICORN_TIMEOUT="90", GUNICORN_GRACEFUL_TIMEOUT="10",
                 GUNICORN_MAX_REQUESTS="50", GUNICORN_MAX_REQUESTS_JITTER="5", LOG_FORMAT="json",
-                PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
+                PROMETHEUS_MULTIPROC_DIR=str(tmp_path), GUNICORN_PRELOAD="false")
     assert cfg["workers"] == 3
+    assert cfg["preload_app"] is False
     assert (cfg["timeout"], cfg["graceful_timeout"]) == (90, 10)
     assert (cfg["max_requests"], cfg["max_requests_jitter"]) == (50, 5)
     assert cfg["logger_class"] == "lotus_manage.gunicorn_logging.JsonGunicornLogger"
