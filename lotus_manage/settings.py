@@ -133,13 +133,20 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # (benchmarks/http_throughput.py). Set 0 for one connection per request, and keep
     # it 0 if Django's connection pool (OPTIONS["pool"]) is ever enabled.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-    # Persistent connections can go stale; check them before reuse.
+    # Persistent connections can go stale; check them before reuse, unless they
+    # served a request less than a second ago (lotus_manage/postgresql/base.py).
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = DATABASES["default"]["CONN_MAX_AGE"] > 0
+    DATABASES["default"]["ENGINE"] = "lotus_manage.postgresql"
     # An unreachable database answers 503 within this many seconds instead of
     # holding the request (and the worker) until the operating system gives up.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
         "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
     )
+    # The hot path's hand-written statements (lotus_manage/bound_cursor.py) are
+    # prepared on their fifth use per connection: planning the claim's statement took
+    # longer than running it. The ORM's statements are bound on the client and never
+    # prepared. (Django's default, None, prepares nothing.)
+    DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 5)
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several gunicorn workers on one SQLite file: a transaction takes the write lock

@@ -26,7 +26,8 @@ def test_postgres_database_url_is_parsed(load_settings):
             "DATABASE_URL": "postgres://alice:s3cret@db.example:5433/lotus_manage",
         }
     )
-    assert s["DB"]["ENGINE"] == "django.db.backends.postgresql"
+    # Django's PostgreSQL backend with a cheaper health check (lotus_manage/postgresql).
+    assert s["DB"]["ENGINE"] == "lotus_manage.postgresql"
     assert s["DB"]["NAME"] == "lotus_manage"
     assert s["DB"]["USER"] == "alice"
     assert s["DB"]["PASSWORD"] == "s3cret"
