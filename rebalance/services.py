@@ -24,7 +24,6 @@ from rebalance.engine.models import EngineOptions
 from rebalance.engine.results import RebalanceResult
 from rebalance.engine.version import ENGINE_VERSION
 from rebalance.toggles import idempotency_replay_enabled
-from rebalance.request_hash import canonical_json, hash_of_canonical_json
 
 logger = logging.getLogger("rebalance.services")
 
@@ -110,9 +109,8 @@ def simulate_idempotently(
     runs and the key's mapping is overwritten with the newest run.
     """
     repository = repository or RunRepository()
-    request = validated.request_tree()
-    request_json = canonical_json(request)  # hashed, and stored as the run's request
-    digest = hash_of_canonical_json(request_json)
+    # The canonical text is hashed, and stored as the run's request.
+    request, request_json, digest = validated.canonical
 
     def count(outcome: KeyOutcome) -> None:
         # A run re-executed with replay off counts as executed. The key's history

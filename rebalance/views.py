@@ -16,6 +16,7 @@ from access_control.views import AccessLoggedViewMixin
 from lotus_manage.problems import validation_problem
 from rebalance import schema
 from rebalance.boundary import BatchRebalanceRequest, RebalanceRequest, validate_request_body
+from rebalance.boundary.memo import ValidatedBodies, simulate_bodies
 from rebalance.engine.batch import new_batch_id
 from rebalance.engine.collector import collector_paused
 from rebalance.headers import IDEMPOTENCY_HEADER, idempotency_key_issue
@@ -39,15 +40,25 @@ def _unsupported_media_issue(request) -> dict | None:
     }
 
 
-def _validate(request, model, header_issues: list[dict]):
-    """Header issues first, then the body's, as the contract orders them."""
+def _validate(request, model, header_issues: list[dict], remembered: ValidatedBodies | None = None,
+              client_id: int | None = None):
+    """Header issues first, then the body's, as the contract orders them.
+
+    With ``remembered``, a body this client sent before and that was valid is not
+    validated again (rebalance/boundary/memo.py)."""
     issues = list(header_issues)
     if request.correlation_id_issue is not None:
         issues.append(request.correlation_id_issue)
     media_issue = _unsupported_media_issue(request)
     if media_issue is not None:
         return None, issues + [media_issue]
+    if remembered is not None:
+        body = remembered.get(client_id, request.body)
+        if body is not None:
+            return body, issues
     body, body_issues = validate_request_body(request.body, model)
+    if remembered is not None and body is not None:
+        remembered.remember(client_id, request.body, body)
     return body, issues + body_issues
 
 
@@ -78,7 +89,8 @@ class SimulateView(CollectorPausedMixin, AccessLoggedViewMixin, APIView):
         key = request.headers.get(IDEMPOTENCY_HEADER)
         key_issue = idempotency_key_issue(key)
         body, issues = _validate(
-            django_request, RebalanceRequest, [key_issue] if key_issue else []
+            django_request, RebalanceRequest, [key_issue] if key_issue else [],
+            remembered=simulate_bodies, client_id=request.user.pk,
         )
         if issues:
             return validation_problem(django_request, issues)

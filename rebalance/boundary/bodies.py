@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from functools import cached_property
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import Field, field_validator, model_validator
 
@@ -33,6 +33,7 @@ from rebalance.boundary.scalars import (
     documented_keys,
 )
 from rebalance.engine import models as engine
+from rebalance.request_hash import canonical_json, hash_of_canonical_json
 
 LOTS_QUANTITY_TOLERANCE = Decimal("0.0001")
 SCENARIO_NAME = re.compile(r"[a-z0-9_-]{1,64}")
@@ -306,6 +307,12 @@ class SharedSnapshots(RequestModel):
         return self.model_dump(mode="json", include=SNAPSHOT_MEMBERS)
 
 
+class CanonicalRequest(NamedTuple):
+    tree: dict[str, Any]
+    text: str
+    digest: str
+
+
 class RebalanceRequest(SharedSnapshots):
     """Body of `POST /rebalance/simulate`; all five members are required.
 
@@ -335,6 +342,14 @@ class RebalanceRequest(SharedSnapshots):
         """The normalized request: every declared field, defaults filled, unknown keys
         dropped, decimals as their text. It is hashed and stored with the run."""
         return self.model_dump(mode="json")
+
+    @cached_property
+    def canonical(self) -> CanonicalRequest:
+        """The request tree, its canonical JSON text and its hash; computed once (a
+        remembered request, rebalance/boundary/memo.py, keeps them)."""
+        tree = self.request_tree()
+        text = canonical_json(tree)
+        return CanonicalRequest(tree, text, hash_of_canonical_json(text))
 
 
 class SimulationScenario(RequestModel):
