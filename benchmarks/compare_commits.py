@@ -15,9 +15,10 @@ authentication ignores it). Throttling stays on, at rates no measure reaches.
 
 Measures, alternating baseline and candidate in every round (median over rounds):
 
-* simulate, N=10 instruments, concurrency 1 and 8 (a fresh Idempotency-Key per request);
+* simulate, N=10 instruments, concurrency 1 and 8 (a fresh Idempotency-Key and a body
+  of its own per request: the portfolio id varies);
 * simulate, N=1,000, concurrency 1;
-* replay, N=10, concurrency 1 (one key, the same body);
+* replay, N=10, concurrency 1 (one key, the same bytes every time, as a retry sends);
 * one simulate of N=5,000 with the full feature profile (tax lots, tax awareness with a
   binding gains budget, settlement awareness): median latency of 3 requests.
 
@@ -30,6 +31,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import io
+import itertools
 import json
 import os
 import statistics
@@ -133,13 +135,24 @@ def post(url: str, body: bytes, key: str, idempotency_key: str) -> int:
         return exc.code
 
 
+def distinct(body: bytes, number: int) -> bytes:
+    """``body`` with a portfolio id of its own: fresh requests are different requests, as
+    in production, so nothing a server remembers of a body it has seen applies to them."""
+    marker = b'"portfolio_id": "'
+    if marker not in body:
+        raise ValueError("the body has no portfolio_id to vary")
+    return body.replace(marker, marker + b"%d-" % number, 1)
+
+
 def throughput(side: Side, body: bytes, key: str, concurrency: int, seconds: float, replay: bool) -> float:
-    """Requests per second answered 200 within ``seconds``."""
+    """Requests per second answered 200 within ``seconds``; every fresh request has a
+    body of its own, a replay resends the same bytes."""
     replay_key = f"replay-{uuid.uuid4().hex}"
     if replay and post(side.url, body, key, replay_key) != 200:
         raise RuntimeError(f"{side.label}: the first call of the replay measure failed")
     deadline = time.monotonic() + seconds
     done, failed = [0], [0]
+    numbers = itertools.count()
     lock = threading.Lock()
 
     def worker():
@@ -147,7 +160,12 @@ def throughput(side: Side, body: bytes, key: str, concurrency: int, seconds: flo
             with lock:
                 if done[0] + failed[0] >= MAX_REQUESTS:
                     return
-            status = post(side.url, body, key, replay_key if replay else f"b-{uuid.uuid4().hex}")
+            if replay:
+                status = post(side.url, body, key, replay_key)
+            else:
+                with lock:
+                    number = next(numbers)
+                status = post(side.url, distinct(body, number), key, f"b-{uuid.uuid4().hex}")
             with lock:
                 done[0] += status == 200
                 failed[0] += status != 200
