@@ -15,7 +15,8 @@ from rest_framework.authentication import BaseAuthentication
 from lotus_manage.bound_cursor import bound_cursor
 from lotus_manage.request_context import note_client
 
-from .models import ApiClient, ApiKey
+from .models import ApiClient, ApiKey, ThrottleWindow
+from .throttling import COUNTED_ATTRIBUTE, PendingCount, pending_count
 
 KEYWORD = "Api-Key"
 
@@ -47,7 +48,8 @@ class ApiKeyAuthentication(BaseAuthentication):
         key = key.strip()
         if keyword.lower() != KEYWORD.lower() or not key or len(key) > _KEY_MAX_LENGTH or "." not in key:
             raise KeyRefused(API_KEY_MALFORMED)
-        api_key, revoked, expired = _key_of(key.partition(".")[0])
+        pending = pending_count(request.parser_context.get("view")) if request.parser_context else None
+        api_key, revoked, expired, counted = _key_of(key, pending)
         # The library's own check (sha512), without the hasher upgrade of is_valid(),
         # which would save this partly loaded row.
         if api_key is None or not ApiKey.objects.key_generator.verify(key, api_key.hashed_key):
@@ -57,6 +59,8 @@ class ApiKeyAuthentication(BaseAuthentication):
             raise KeyRefused(API_KEY_REVOKED, client.name)
         if expired:
             raise KeyRefused(API_KEY_EXPIRED, client.name)
+        if counted is not None:
+            setattr(request._request, COUNTED_ATTRIBUTE, (pending.scope, pending.window_start, counted))
         note_client(request, client.name)  # for log lines (lotus_manage/request_context.py)
         return client, api_key
 
@@ -71,25 +75,57 @@ class ApiKeyAuthentication(BaseAuthentication):
 _KEY_WITH_CLIENT_SQL = f"""
 SELECT k.id, k.hashed_key, c.id, c.name, c.roles,
        (k.revoked OR c.revoked_at IS NOT NULL),
-       (k.expiry_date IS NOT NULL AND k.expiry_date <= %s)
+       (k.expiry_date IS NOT NULL AND k.expiry_date <= %s),
+       NULL
 FROM {ApiKey._meta.db_table} k JOIN {ApiClient._meta.db_table} c ON c.id = k.client_id
 WHERE k.prefix = %s
 """
+# PostgreSQL: the same, and the view's throttle window counted in the same round trip
+# (throttling.py), only for a request that gets past authentication and permission:
+# the stored hash is the key's, the key is usable, and the client holds a role.
+_THROTTLE = ThrottleWindow._meta.db_table
+_KEY_WITH_CLIENT_AND_COUNT_SQL = f"""
+WITH found AS (
+    SELECT k.id, k.hashed_key, c.id AS client_id, c.name, c.roles,
+           (k.revoked OR c.revoked_at IS NOT NULL) AS revoked,
+           (k.expiry_date IS NOT NULL AND k.expiry_date <= %(now)s) AS expired
+    FROM {ApiKey._meta.db_table} k JOIN {ApiClient._meta.db_table} c ON c.id = k.client_id
+    WHERE k.prefix = %(prefix)s
+), counted AS (
+    INSERT INTO {_THROTTLE} AS w (bucket, window_start, count)
+    SELECT %(scope)s || ':' || found.client_id, %(window_start)s, 1 FROM found
+    WHERE found.hashed_key = %(hashed_key)s AND NOT found.revoked AND NOT found.expired
+      AND found.roles ?| %(roles)s
+    ON CONFLICT (bucket) DO UPDATE SET
+        count = CASE WHEN w.window_start = excluded.window_start THEN w.count + 1 ELSE 1 END,
+        window_start = excluded.window_start
+    RETURNING count
+)
+SELECT found.*, (SELECT count FROM counted) FROM found
+"""
 
 
-def _key_of(prefix: str) -> tuple[ApiKey | None, bool, bool]:
-    """The key with this prefix and its client, and whether it is revoked or expired."""
+def _key_of(key: str, pending: PendingCount | None) -> tuple[ApiKey | None, bool, bool, int | None]:
+    """The key with this key's prefix and its client, whether it is revoked or
+    expired, and the throttle count when ``pending`` was counted with it."""
+    prefix = key.partition(".")[0]
     now = ApiKey._meta.get_field("expiry_date").get_db_prep_value(timezone.now(), connection)
     with bound_cursor() as cursor:
-        cursor.execute(_KEY_WITH_CLIENT_SQL, [now, prefix])
+        if pending is not None and connection.vendor == "postgresql":
+            cursor.execute(_KEY_WITH_CLIENT_AND_COUNT_SQL, {
+                "now": now, "prefix": prefix, "scope": pending.scope, "window_start": pending.window_start,
+                "hashed_key": ApiKey.objects.key_generator.hash(key), "roles": list(pending.roles),
+            })
+        else:
+            cursor.execute(_KEY_WITH_CLIENT_SQL, [now, prefix])
         row = cursor.fetchone()
     if row is None:
-        return None, False, False
-    key_id, hashed_key, client_id, name, roles, revoked, expired = row
+        return None, False, False, None
+    key_id, hashed_key, client_id, name, roles, revoked, expired, counted = row
     roles = ApiClient._meta.get_field("roles").from_db_value(roles, None, connection)
     client = ApiClient(id=client_id, name=name, roles=roles)
     api_key = ApiKey(id=key_id, prefix=prefix, hashed_key=hashed_key, revoked=bool(revoked), client=client)
     for instance in (client, api_key):
         instance._state.adding = False
         instance._state.db = connection.alias
-    return api_key, bool(revoked), bool(expired)
+    return api_key, bool(revoked), bool(expired), counted

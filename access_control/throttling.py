@@ -5,11 +5,17 @@ local-memory cache would count per worker. Here the count lives in the database:
 one ``INSERT ... ON CONFLICT ... DO UPDATE ... RETURNING`` statement per request
 (PostgreSQL and SQLite alike) both increments and reads it, and one row per
 (scope, client) is reused window after window, so nothing needs cleaning up.
+
+On PostgreSQL that upsert rides on the authentication statement (``pending_count``,
+authentication.py): the key is counted in the same round trip that looks it up, and
+only if that request would reach this throttle (a valid key, not revoked or expired,
+with a role the view's permission accepts). The throttle then reads the count.
 """
 from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 
 from django.conf import settings
 from rest_framework.throttling import BaseThrottle
@@ -35,7 +41,11 @@ class ClientRateThrottle(BaseThrottle):
             return True  # refused by authentication/permissions first
         now = time.time()
         window_start = int(now // self.period) * self.period
-        count = _increment(f"{self.scope}:{client.pk}", window_start)
+        counted = getattr(request, COUNTED_ATTRIBUTE, None)
+        if counted is not None and counted[:2] == (self.scope, window_start):
+            count = counted[2]  # by the authentication statement
+        else:
+            count = _increment(f"{self.scope}:{client.pk}", window_start)
         if count <= self.allowed:
             return True
         self._wait = window_start + self.period - now
@@ -54,6 +64,34 @@ class SimulateThrottle(ClientRateThrottle):
 class SupportThrottle(ClientRateThrottle):
     scope = "support"
     rate_setting = "DPM_THROTTLE_SUPPORT"
+
+
+# Where authentication leaves (scope, window start, count) on the Django request.
+COUNTED_ATTRIBUTE = "lotus_throttle_count"
+
+
+@dataclass(frozen=True, slots=True)
+class PendingCount:
+    """The window a view's client throttle checks, for authentication to count."""
+
+    scope: str
+    window_start: int
+    # The request is counted only if its client holds one of these.
+    roles: tuple[str, ...]
+
+
+def pending_count(view) -> PendingCount | None:
+    """What authentication may count for ``view``: its one client throttle, when the
+    view's one permission admits any client holding one of its ``roles`` (HasAnyRole);
+    None otherwise (the throttle then counts for itself)."""
+    throttles = [cls for cls in getattr(view, "throttle_classes", ())
+                 if isinstance(cls, type) and issubclass(cls, ClientRateThrottle)]
+    permissions = getattr(view, "permission_classes", ())
+    if len(throttles) != 1 or len(permissions) != 1 or not getattr(permissions[0], "roles", ()):
+        return None
+    _, period = parse_rate(getattr(settings, throttles[0].rate_setting))
+    window_start = int(time.time() // period) * period
+    return PendingCount(throttles[0].scope, window_start, tuple(permissions[0].roles))
 
 
 _TABLE = ThrottleWindow._meta.db_table

@@ -24,6 +24,7 @@ class Caller:
     """One API client's view of the service."""
 
     def __init__(self, key: str | None = None, authorization: str | None = None):
+        self.key = key
         headers = {}
         if authorization is not None:
             headers["Authorization"] = authorization

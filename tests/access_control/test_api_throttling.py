@@ -82,6 +82,34 @@ def test_refused_requests_are_not_counted_against_a_client(low_rates, frozen_tim
     assert not ThrottleWindow.objects.exists()
 
 
+def test_a_client_without_the_role_or_with_a_wrong_secret_is_not_counted(low_rates, frozen_time, caller):
+    from callers import Caller
+
+    helpdesk = caller("support", name="helpdesk")
+    assert helpdesk.simulate().status_code == 403
+    alice = caller("simulate", name="alice")
+    prefix = alice.key.partition(".")[0]
+    assert Caller(f"{prefix}.{'x' * 32}").simulate().status_code == 401
+    assert not ThrottleWindow.objects.exists()
+    # Negative control: the same calls with a usable key and the role are counted.
+    assert alice.simulate().status_code == 200
+    assert ThrottleWindow.objects.get().count == 1
+
+
+def test_on_postgresql_the_count_rides_on_the_key_lookup(low_rates, frozen_time, caller):
+    """One round trip looks the key up and counts the request (authentication.py)."""
+    from django.test.utils import CaptureQueriesContext
+
+    alice = caller("simulate", name="alice")
+    with CaptureQueriesContext(connection) as queries:
+        assert alice.simulate(key="k0").status_code == 200
+    throttle_statements = [q["sql"] for q in queries.captured_queries if "access_control_throttlewindow" in q["sql"]]
+    assert len(throttle_statements) == 1
+    rides = "access_control_apikey" in throttle_statements[0]
+    assert rides == (connection.vendor == "postgresql")
+    assert ThrottleWindow.objects.get().count == 1
+
+
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_counting_loses_no_request():
     """Threads with their own connections stand in for worker processes: the
