@@ -255,7 +255,10 @@ class RebalanceRunAdmin(RunSupportActionsMixin, AccessLoggedAdminMixin, ReadOnly
 
     @admin.display(description="request (canonical)")
     def request_json(self, obj: RebalanceRun) -> str:
-        return _pretty_json(obj.request)
+        try:
+            return _pretty_json(json.loads(obj.request))
+        except ValueError:
+            return format_html("<pre>{}</pre>", obj.request)
 
     @admin.display(description="idempotency record")
     def idempotency_record_link(self, obj: RebalanceRun) -> str:

@@ -85,7 +85,7 @@ class NewRun:
     ``response_body`` is the exact JSON text sent to the client; replays and
     lookups return it byte for byte, and it is the only stored copy of the
     result (lz4-compressed on PostgreSQL). ``request`` is the canonical request
-    tree the hash was computed from.
+    tree the hash was computed from; it is stored as canonical JSON text.
     """
 
     rebalance_run_id: str
@@ -433,7 +433,7 @@ class RunRepository:
             **_summary_values(row),
             response_body=row.response_body,
             client_id=row.client_id,
-            request=row.request,
+            request=json.loads(row.request),
             engine_version=row.engine_version,
             held_at=row.held_at,
             held_by=row.held_by,
@@ -648,7 +648,7 @@ class RunRepository:
             "now": now, "lock": claim_locks.lock_id(claim.client_id, claim.key),
             "run_id": run.rebalance_run_id, "run_correlation": run.correlation_id,
             "portfolio": run.portfolio_id, "status": run.status, "body": run.response_body,
-            "request": run.request_json if run.request_json is not None else json.dumps(run.request),
+            "request": _request_text(run),
             "engine": run.engine_version,
             "correlation": claim.correlation_id, "executed": KeyOutcome.EXECUTED.value,
         }
@@ -720,7 +720,7 @@ class RunRepository:
             status=run.status,
             created_at=self.clock(),
             response_body=run.response_body,
-            request=run.request,
+            request=_request_text(run),
             engine_version=run.engine_version,
         )
         # No savepoint: callers wrap their transaction in _collision_guard, which
@@ -886,7 +886,7 @@ WITH claim AS (
         batch_run_id, portfolio_id, status, created_at, response_body, request, engine_version,
         held_at, held_by, hold_reason)
     SELECT run_id, %(client)s, %(run_id)s, %(run_correlation)s, %(hash)s, %(key)s,
-        NULL, %(portfolio)s, %(status)s, %(now)s, %(body)s, %(request)s::jsonb, %(engine)s,
+        NULL, %(portfolio)s, %(status)s, %(now)s, %(body)s, %(request)s, %(engine)s,
         NULL, '', ''
     FROM claim
     RETURNING id
@@ -927,6 +927,14 @@ def _completed_mapping(row: RebalanceRun) -> dict[str, Any]:
         "lease_expires_at": None,
         "updated_at": row.created_at,
     }
+
+
+def _request_text(run: NewRun) -> str:
+    """The request as stored: the caller's canonical text, or the same canonical form
+    (sorted keys, compact, ASCII) of ``run.request``."""
+    if run.request_json is not None:
+        return run.request_json
+    return json.dumps(run.request, sort_keys=True, separators=(",", ":"))
 
 
 def _check_length(name: str, value: str, limit: int) -> None:

@@ -74,9 +74,9 @@ def test_an_unknown_run_has_no_verification(db):
 def test_a_tampered_stored_request_drifts(client):
     run_id = _simulate(client)
     row = RebalanceRun.objects.get(rebalance_run_id=run_id)
-    request = row.request
+    request = json.loads(row.request)
     request["portfolio_snapshot"]["cash_balances"][0]["amount"] = "2000.00"
-    RebalanceRun.objects.filter(pk=row.pk).update(request=request)
+    RebalanceRun.objects.filter(pk=row.pk).update(request=json.dumps(request))
     verification = verify_run(run_id)
     assert verification.outcome == DRIFT
     assert verification.differences  # the result of the altered request differs somewhere
@@ -84,7 +84,7 @@ def test_a_tampered_stored_request_drifts(client):
 
 def test_a_stored_request_that_no_longer_validates_drifts_at_the_request(client):
     run_id = _simulate(client)
-    RebalanceRun.objects.filter(rebalance_run_id=run_id).update(request={"portfolio_snapshot": []})
+    RebalanceRun.objects.filter(rebalance_run_id=run_id).update(request=json.dumps({"portfolio_snapshot": []}))
     verification = verify_run(run_id)
     assert verification.outcome == DRIFT
     [difference] = verification.differences
