@@ -30,15 +30,18 @@ Description = Annotated[str, StringConstraints(max_length=limits.MAX_DESCRIPTION
 
 def _bounded_size(value: Decimal) -> Decimal:
     # Checked after parsing, before any comparison or arithmetic touches the value.
+    # One as_tuple() serves both checks (it runs once per decimal of every body):
+    # the adjusted exponent of a finite decimal is exponent + digits - 1.
+    _, digits, exponent = value.as_tuple()
     low, high = limits.DECIMAL_MIN_ADJUSTED_EXPONENT, limits.DECIMAL_MAX_ADJUSTED_EXPONENT
-    if not low <= value.adjusted() <= high:
+    if not low <= exponent + len(digits) - 1 <= high:
         raise PydanticCustomError(
             "decimal_out_of_range",
             "Decimal input should have a magnitude between 1E{min_exponent} and "
             "1E+{max_exponent} (adjusted exponent between {min_exponent} and {max_exponent})",
             {"min_exponent": low, "max_exponent": high},
         )
-    if len(value.as_tuple().digits) > limits.MAX_DECIMAL_DIGITS:
+    if len(digits) > limits.MAX_DECIMAL_DIGITS:
         raise PydanticCustomError(
             "decimal_max_digits",
             "Decimal input should have no more than {max_digits} significant digits",
