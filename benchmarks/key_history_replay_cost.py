@@ -8,17 +8,17 @@ Usage (repository root, PostgreSQL on 127.0.0.1):
 In one process against a scratch database (``lm_wt8_bench`` unless --database),
 one simulate call records a run under a key; then rounds alternate between
 
-* ``before``: the run store's replay as it was, ``RunRepository.claim`` (an
-  INSERT ... ON CONFLICT DO NOTHING and one SELECT);
-* ``durable``: the same claim plus the history INSERT committed the ordinary
-  way, waiting for its WAL flush (the first version of this change);
-* ``after``:  the same claim plus ``record_key_event`` as shipped (the INSERT
-  in a transaction with synchronous_commit off: no wait for the flush);
-* ``service``: the whole replay path, ``simulate_idempotently`` (request tree,
-  hash, claim, history entry), for scale;
+* ``without``: ``RunRepository.claim`` recording no entry (on PostgreSQL one
+  statement that finds the key taken and reads its run);
+* ``with``: the claim as the service calls it, with the entry written in that
+  same statement and committed durably (it waits for the WAL flush);
+* ``separate``: the claim without the entry, then the entry as an INSERT of its
+  own (``record_key_event``): the round trip the single statement saves;
+* ``service``: the whole replay path, ``simulate_idempotently`` (canonical text,
+  hash, claim with its entry), for scale;
 
-and prints per-replay latency (median, p95, p99, mean) of each and the
-history entry's share. Nothing goes over the network. Figures only.
+and prints per-replay latency (median, p95, p99, mean) of each and what the entry
+adds. Nothing goes over the network. Figures only.
 """
 from __future__ import annotations
 
@@ -57,9 +57,7 @@ def main() -> None:
 
     from access_control.clients import create_client
     from dpm_runs.key_history import record_key_event
-    from django.utils import timezone
-
-    from dpm_runs.models import IdempotencyEvent, KeyOutcome
+    from dpm_runs.models import KeyOutcome
     from dpm_runs.repository import Replay, RunRepository
     from rebalance.boundary import RebalanceRequest, validate_request
     from rebalance.services import simulate_idempotently
@@ -74,18 +72,13 @@ def main() -> None:
     repository = RunRepository()
     digest = repository.get_run(first.rebalance_run_id, client_id=None).request_hash
 
-    def before():
-        outcome = repository.claim(client_id, key, digest)
-        assert isinstance(outcome, Replay)
+    def without():
+        assert isinstance(repository.claim(client_id, key, digest), Replay)
 
-    def durable():
-        outcome = repository.claim(client_id, key, digest)
-        assert isinstance(outcome, Replay)
-        IdempotencyEvent.objects.create(
-            client_id=client_id, key=key, occurred_at=timezone.now(), outcome=KeyOutcome.REPLAYED,
-            request_hash=digest, correlation_id="corr-bench", rebalance_run_id=outcome.run.rebalance_run_id)
+    def with_entry():
+        assert isinstance(repository.claim(client_id, key, digest, correlation_id="corr-bench"), Replay)
 
-    def after():
+    def separate():
         outcome = repository.claim(client_id, key, digest)
         assert isinstance(outcome, Replay)
         record_key_event(client_id=client_id, key=key, outcome=KeyOutcome.REPLAYED, request_hash=digest,
@@ -94,7 +87,7 @@ def main() -> None:
     def service():
         assert simulate_idempotently(validated, key, "corr-bench", client_id=client_id).replayed
 
-    ways = {"before": before, "durable": durable, "after": after, "service": service}
+    ways = {"without": without, "with": with_entry, "separate": separate, "service": service}
     times: dict[str, list[float]] = {name: [] for name in ways}
     for fn in ways.values():  # warm-up
         for _ in range(50):
@@ -111,10 +104,10 @@ def main() -> None:
     for name, values in times.items():
         print(f"{name:10} {statistics.median(values):7.3f} {percentile(values, 95):7.3f} "
               f"{percentile(values, 99):7.3f} {statistics.fmean(values):7.3f}")
-    base = statistics.median(times["before"])
-    for name in ("durable", "after"):
+    base = statistics.median(times["without"])
+    for name in ("with", "separate"):
         added = statistics.median(times[name]) - base
-        added_mean = statistics.fmean(times[name]) - statistics.fmean(times["before"])
+        added_mean = statistics.fmean(times[name]) - statistics.fmean(times["without"])
         print(f"\n{name}: the history entry adds {added:.3f} ms at the median, {added_mean:.3f} ms "
               f"on average ({added / statistics.median(times['service']) * 100:.0f} % of the "
               "service's median replay)", end="")
