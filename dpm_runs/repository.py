@@ -38,8 +38,7 @@ from django.utils import timezone
 from lotus_manage.bound_cursor import bound_cursor
 
 from . import claim_locks
-from .run_metrics import count_recorded
-from .key_history import EVENT_COLUMNS, EVENT_TABLE, occurred_at_value, record_key_event
+from .key_history import EVENT_COLUMNS, EVENT_TABLE, record_key_event
 from .models import (
     CORRELATION_ID_MAX_LENGTH,
     ENGINE_VERSION_MAX_LENGTH,
@@ -53,6 +52,7 @@ from .models import (
     RebalanceRun,
     RunStatus,
 )
+from .run_metrics import count_recorded
 
 DEFAULT_LEASE_SECONDS = 60
 DEFAULT_CHUNK_SIZE = 100
