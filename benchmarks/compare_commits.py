@@ -13,7 +13,9 @@ sides' requirements). Requests never keep the connection alive (urllib sends
 `Connection: close`), and carry an API key created on the candidate (a side without
 authentication ignores it). Throttling stays on, at rates no measure reaches.
 
-Measures, alternating baseline and candidate in every round (median over rounds):
+Measures, each run on both sides back to back (which side goes first alternates by
+round), after a CHECKPOINT so that neither side waits behind the other's WAL (median
+over rounds):
 
 * simulate, N=10 instruments, concurrency 1 and 8 (a fresh Idempotency-Key and a body
   of its own per request: the portfolio id varies);
@@ -198,6 +200,13 @@ def extract(commit: str, into: Path) -> Path:
     return into
 
 
+def checkpoint(pg: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{pg}/postgres", autocommit=True) as conn:
+        conn.execute("CHECKPOINT")
+
+
 def recreate_database(pg: str, name: str) -> None:
     import psycopg
 
@@ -240,18 +249,24 @@ def main(argv=None) -> int:
                         time.sleep(0.1)
                 else:
                     raise RuntimeError(f"{side.label} did not come up")
+            measures = {
+                "simulate N=10, c=1": lambda side: throughput(side, bodies[10], key, 1, args.seconds, replay=False),
+                "simulate N=10, c=8": lambda side: throughput(side, bodies[10], key, 8, args.seconds, replay=False),
+                "simulate N=1000, c=1": lambda side: throughput(side, bodies[1000], key, 1, args.seconds,
+                                                                replay=False),
+                "replay N=10, c=1": lambda side: throughput(side, bodies[10], key, 1, args.seconds, replay=True),
+                "one N=5000 (full profile)": lambda side: single_latency(side, bodies[5000], key),
+            }
             for round_number in range(1, args.rounds + 1):
                 print(f"round {round_number}/{args.rounds}", file=sys.stderr)
-                for side in sides:
-                    results["simulate N=10, c=1"][side.label].append(
-                        throughput(side, bodies[10], key, 1, args.seconds, replay=False))
-                    results["simulate N=10, c=8"][side.label].append(
-                        throughput(side, bodies[10], key, 8, args.seconds, replay=False))
-                    results["simulate N=1000, c=1"][side.label].append(
-                        throughput(side, bodies[1000], key, 1, args.seconds, replay=False))
-                    results["replay N=10, c=1"][side.label].append(
-                        throughput(side, bodies[10], key, 1, args.seconds, replay=True))
-                    results["one N=5000 (full profile)"][side.label].append(single_latency(side, bodies[5000], key))
+                # Each measure runs on both sides back to back, the side going first
+                # alternating by round; a CHECKPOINT before each, so that no side's
+                # durable commits wait behind the WAL the other side just wrote.
+                order = sides if round_number % 2 else sides[::-1]
+                for name, measure in measures.items():
+                    for side in order:
+                        checkpoint(args.pg)
+                        results[name][side.label].append(measure(side))
         finally:
             for side in sides:
                 side.stop()
