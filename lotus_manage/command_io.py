@@ -1,9 +1,20 @@
-"""Pieces shared by the management commands that export data."""
+"""Pieces shared by the management commands that export, verify and purge runs."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from django.core.management.base import CommandError
+from django.core.management.base import BaseCommand, CommandError
+
+
+class LaidOutHelpCommand(BaseCommand):
+    """A command whose ``help`` keeps its own line breaks (examples, cron lines)
+    instead of being re-wrapped by argparse."""
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        from argparse import RawDescriptionHelpFormatter
+
+        kwargs.setdefault("formatter_class", RawDescriptionHelpFormatter)
+        return super().create_parser(prog_name, subcommand, **kwargs)
 
 
 def parse_bound(option: str, raw: str) -> datetime:

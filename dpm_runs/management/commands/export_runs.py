@@ -6,13 +6,13 @@ import os
 import time
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from access_control import audit
 from dpm_runs.models import RunStatus
 from dpm_runs.rendering import format_timestamp, run_lookup_json_line
 from dpm_runs.repository import DEFAULT_CHUNK_SIZE, RunFilters, RunRepository
-from lotus_manage.command_io import Sink, parse_bound, spreadsheet_safe
+from lotus_manage.command_io import LaidOutHelpCommand, Sink, parse_bound, spreadsheet_safe
 
 CSV_COLUMNS = (
     "rebalance_run_id",
@@ -83,14 +83,8 @@ def _progress(stream, total: int):
     return tqdm(total=total, unit="run", file=stream, dynamic_ncols=True)
 
 
-class Command(BaseCommand):
+class Command(LaidOutHelpCommand):
     help = HELP
-
-    def create_parser(self, prog_name, subcommand, **kwargs):
-        from argparse import RawDescriptionHelpFormatter
-
-        kwargs.setdefault("formatter_class", RawDescriptionHelpFormatter)
-        return super().create_parser(prog_name, subcommand, **kwargs)
 
     def add_arguments(self, parser):
         parser.add_argument("--format", choices=("jsonl", "csv"), default="jsonl", help="Output format (default jsonl).")

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from access_control import audit
 from dpm_runs.rendering import format_timestamp
 from dpm_runs.retention import DEFAULT_BATCH_SIZE, purge_runs
+from lotus_manage.command_io import LaidOutHelpCommand
 
 HELP = """\
 Delete runs created more than DAYS days ago, with their idempotency records
@@ -23,14 +24,8 @@ Scheduled use reads DPM_RETENTION_DAYS, e.g. from cron:
 """
 
 
-class Command(BaseCommand):
+class Command(LaidOutHelpCommand):
     help = HELP
-
-    def create_parser(self, prog_name, subcommand, **kwargs):
-        from argparse import RawDescriptionHelpFormatter
-
-        kwargs.setdefault("formatter_class", RawDescriptionHelpFormatter)
-        return super().create_parser(prog_name, subcommand, **kwargs)
 
     def add_arguments(self, parser):
         parser.add_argument("--older-than", type=int, required=True, metavar="DAYS",

@@ -4,12 +4,12 @@ from __future__ import annotations
 import itertools
 import sys
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from tqdm import tqdm
 
 from access_control import audit
 from dpm_runs.repository import RunFilters, RunRepository
-from lotus_manage.command_io import Sink, parse_bound
+from lotus_manage.command_io import LaidOutHelpCommand, Sink, parse_bound
 from rebalance.verification import DRIFT, verify_run
 
 HELP = """\
@@ -33,14 +33,8 @@ class _Unstyled(Sink):
         return len(text)
 
 
-class Command(BaseCommand):
+class Command(LaidOutHelpCommand):
     help = HELP
-
-    def create_parser(self, prog_name, subcommand, **kwargs):
-        from argparse import RawDescriptionHelpFormatter
-
-        kwargs.setdefault("formatter_class", RawDescriptionHelpFormatter)
-        return super().create_parser(prog_name, subcommand, **kwargs)
 
     def add_arguments(self, parser):
         parser.add_argument("--since", metavar="ISO", help="Runs created at or after ISO (date or datetime; UTC without an offset).")
