@@ -43,7 +43,6 @@ import tarfile
 import tempfile
 import threading
 import time
-import urllib.error
 import urllib.request
 import uuid
 from decimal import Decimal
@@ -54,7 +53,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from benchmarks.engine_scaling import build_case  # noqa: E402
-from benchmarks.http_throughput import ensure_database, free_port  # noqa: E402
+from benchmarks.http_throughput import ensure_database, free_port, status_of  # noqa: E402
 
 MAX_REQUESTS = 20_000
 TARGETS = {"simulate N=10, c=1": 2.0, "simulate N=10, c=8": 2.0, "simulate N=1000, c=1": 2.5,
@@ -126,15 +125,9 @@ class Side:
 
 
 def post(url: str, body: bytes, key: str, idempotency_key: str) -> int:
-    request = urllib.request.Request(url + "/rebalance/simulate", data=body, method="POST", headers={
+    return status_of(urllib.request.Request(url + "/rebalance/simulate", data=body, method="POST", headers={
         "Content-Type": "application/json", "Idempotency-Key": idempotency_key,
-        "Authorization": f"Api-Key {key}"})
-    try:
-        with urllib.request.urlopen(request, timeout=120) as response:
-            response.read()
-            return response.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
+        "Authorization": f"Api-Key {key}"}), timeout=120)
 
 
 def distinct(body: bytes, number: int) -> bytes:

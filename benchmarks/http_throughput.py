@@ -67,18 +67,22 @@ def ensure_database(admin_url: str, name: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def post(url: str, body: bytes, key: str) -> int:
-    request = urllib.request.Request(
-        url, data=body, method="POST",
-        headers={"Content-Type": "application/json", "Idempotency-Key": f"bench-{uuid.uuid4().hex}",
-                 **auth_header(key)},
-    )
+def status_of(request: urllib.request.Request, timeout: float = 30) -> int:
+    """Send ``request``, read the whole answer, return its status (errors included)."""
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             response.read()
             return response.status
     except urllib.error.HTTPError as exc:
         return exc.code
+
+
+def post(url: str, body: bytes, key: str) -> int:
+    return status_of(urllib.request.Request(
+        url, data=body, method="POST",
+        headers={"Content-Type": "application/json", "Idempotency-Key": f"bench-{uuid.uuid4().hex}",
+                 **auth_header(key)},
+    ))
 
 
 def run_level(url: str, body: bytes, key: str, concurrency: int, seconds: float) -> dict:

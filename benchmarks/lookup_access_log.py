@@ -22,29 +22,22 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.error
 import urllib.request
 from pathlib import Path
 
 if __package__:
     from .api_key import UNTHROTTLED, auth_header, create_bench_key
-    from .http_throughput import DEFAULT_BODY, ensure_database, free_port, load_body, post
+    from .http_throughput import DEFAULT_BODY, ensure_database, free_port, load_body, post, status_of
 else:
     from api_key import UNTHROTTLED, auth_header, create_bench_key
-    from http_throughput import DEFAULT_BODY, ensure_database, free_port, load_body, post
+    from http_throughput import DEFAULT_BODY, ensure_database, free_port, load_body, post, status_of
 
 REPO = Path(__file__).resolve().parent.parent
 BASELINE_CONFIG = Path(__file__).resolve().parent / "gunicorn_without_access_log.py"
 
 
 def get(url: str, key: str) -> int:
-    request = urllib.request.Request(url, headers=auth_header(key))
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            response.read()
-            return response.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
+    return status_of(urllib.request.Request(url, headers=auth_header(key)))
 
 
 def start(env, port: int, config: Path | None):
