@@ -30,7 +30,6 @@ from rebalance.request_examples import (
     PENDING_REVIEW_REQUEST,
     SIMULATE_REQUEST,
 )
-from rebalance.request_hash import hash_of_tree
 
 
 class EngineExample(OpenApiExample):
@@ -74,7 +73,7 @@ def simulate_result(status: str) -> dict[str, Any]:
     assert not issues, issues
     inputs, options = request.to_engine()
     result = simulate(
-        inputs, options, request_hash=hash_of_tree(request.request_tree()),
+        inputs, options, request_hash=request.canonical.digest,
         correlation_id=correlation_id, run_id=run_id,
     )
     return render_result(result)

@@ -8,7 +8,6 @@ from django.core.management.base import BaseCommand
 
 from rebalance.boundary import RebalanceRequest
 from rebalance.engine import render_result, simulate
-from rebalance.request_hash import hash_of_tree
 
 from ._request_files import report_invalid, validate_file
 
@@ -34,7 +33,7 @@ class Command(BaseCommand):
             if issues:
                 failures.append((path, issues))
             else:
-                prepared.append((*body.to_engine(), hash_of_tree(body.request_tree())))
+                prepared.append((*body.to_engine(), body.canonical.digest))
         if failures:
             raise report_invalid(self.stderr, failures, len(files))
         # Results are collected first so that output is all-or-nothing.
