@@ -25,7 +25,7 @@ import json
 import math
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -251,14 +251,15 @@ class RunRepository:
             now = self.clock()
             token = uuid.uuid4().hex
             lease_expires_at = now + self._lease()
-            if claim_locks.supported(self.using):
-                inserted, existing, replay_recorded = self._claim_or_read(
+            # On PostgreSQL a replay's history entry is written by the claim's statement.
+            one_statement = claim_locks.supported(self.using)
+            if one_statement:
+                inserted, existing = self._claim_or_read(
                     client_id, key, request_hash, token, lease_expires_at, now, correlation_id
                 )
             else:
                 inserted = self._insert_claim(client_id, key, request_hash, token, lease_expires_at, now)
                 existing = None if inserted else self._claim_state(client_id, key, request_hash)
-                replay_recorded = False
             if inserted:
                 return Claimed(client_id, key, request_hash, token, lease_expires_at, correlation_id)
             if existing is None:
@@ -268,7 +269,7 @@ class RunRepository:
                 continue
             if isinstance(outcome, Claimed):  # taken over from a dead or expired holder
                 return dataclasses.replace(outcome, correlation_id=correlation_id)
-            if correlation_id is not None and not (replay_recorded and isinstance(outcome, Replay)):
+            if correlation_id is not None and not (one_statement and isinstance(outcome, Replay)):
                 self._record_outcome(outcome, client_id, key, request_hash, correlation_id, now)
             return outcome
         raise RuntimeError(f"could not claim idempotency key {key!r}: claim kept disappearing")
@@ -497,54 +498,29 @@ class RunRepository:
     ) -> bool:
         """Insert an IN_PROGRESS claim unless the key exists; whether it was inserted.
 
-        On PostgreSQL the same statement takes the key's advisory lock (only when
-        the row is inserted, and before it is committed, so no claim is ever
-        visible without its live holder's lock: claim_locks.py).
+        Databases without advisory locks (SQLite); PostgreSQL claims with
+        ``_claim_or_read``, which also takes the key's lock.
         """
         connection = connections[self.using]
         field = IdempotencyRecord._meta.get_field
-        values = [
-            client_id,
-            key,
-            request_hash,
-            IdempotencyState.IN_PROGRESS.value,
-            token,
-            field("lease_expires_at").get_db_prep_value(lease_expires_at, connection),
-            field("created_at").get_db_prep_value(now, connection),
-            field("updated_at").get_db_prep_value(now, connection),
-        ]
-        locking = claim_locks.supported(self.using)
-        if locking:
-            values.append(claim_locks.lock_id(client_id, key))
         with connection.cursor() as cursor:
-            cursor.execute(_INSERT_CLAIM_AND_LOCK_SQL if locking else _INSERT_CLAIM_SQL, values)
-            row = cursor.fetchone()
-        if row is None:
-            return False
-        if locking:
-            claim_locks.taken(self.using, client_id, key, got_it=row[1])
-        return True
+            cursor.execute(_INSERT_CLAIM_SQL, [
+                client_id,
+                key,
+                request_hash,
+                IdempotencyState.IN_PROGRESS.value,
+                token,
+                field("lease_expires_at").get_db_prep_value(lease_expires_at, connection),
+                field("created_at").get_db_prep_value(now, connection),
+                field("updated_at").get_db_prep_value(now, connection),
+            ])
+            return cursor.fetchone() is not None
 
     def _complete_claim(self, claim: Claimed, row: RebalanceRun) -> bool:
-        """Point the claim at ``row`` (COMPLETED) if ``claim`` still holds it, and drop
-        its advisory lock in the same statement. The unlock runs before the commit;
-        a duplicate that slips into that gap cannot take the claim over: its
-        compare-and-set waits for this row's lock and then finds it COMPLETED."""
-        if not claim_locks.holds(self.using, claim.client_id, claim.key):
-            return bool(self._held_claim(claim).update(**_completed_mapping(row)))
-        connection = connections[self.using]
-        field = IdempotencyRecord._meta.get_field
-        with connection.cursor() as cursor:
-            cursor.execute(_COMPLETE_CLAIM_AND_UNLOCK_SQL, [
-                row.request_hash, IdempotencyState.COMPLETED.value, row.pk,
-                field("updated_at").get_db_prep_value(row.created_at, connection),
-                claim.client_id, claim.key, IdempotencyState.IN_PROGRESS.value, claim.token,
-                claim_locks.lock_id(claim.client_id, claim.key),
-            ])
-            completed = cursor.fetchone() is not None
-        if completed:
-            claim_locks.forget(self.using, claim.client_id, claim.key)
-        return completed
+        """Point the claim at ``row`` (COMPLETED) if ``claim`` still holds it. For a claim
+        whose session holds no advisory lock (SQLite, or a re-entrant take-over); one
+        that does completes in ``_complete_in_one_statement``."""
+        return bool(self._held_claim(claim).update(**_completed_mapping(row)))
 
     def _delete_claim(self, claim: Claimed) -> int:
         """Delete the claim if ``claim`` still holds it, dropping its lock in the same statement."""
@@ -577,11 +553,11 @@ class RunRepository:
     def _claim_or_read(
         self, client_id: int, key: str, request_hash: str, token: str, lease_expires_at: datetime,
         now: datetime, correlation_id: str | None,
-    ) -> tuple[bool, dict[str, Any] | None, bool]:
-        """PostgreSQL: claim a free key or read the taken one, in one statement.
+    ) -> tuple[bool, dict[str, Any] | None]:
+        """PostgreSQL: claim a free key or read the taken one, in one statement, which
+        also writes a replay's history entry (when ``correlation_id`` is given).
 
-        Returns (claimed, the taken key's state, whether a replay's history entry
-        was written). The statement's parts share one snapshot: the read sees the
+        Returns (claimed, the taken key's state). The statement's parts share one snapshot: the read sees the
         record only when the key was taken before the statement began, never the
         row this statement inserts; a claim committed in between is neither
         inserted nor seen (claimed False, state None: the caller tries again).
@@ -597,16 +573,8 @@ class RunRepository:
             claimed, got_lock, *state = cursor.fetchone()
         if claimed:
             claim_locks.taken(self.using, client_id, key, got_it=got_lock)
-            return True, None, False
-        if state[0] is None:
-            return False, None, False
-        existing = self._claim_state_values(state)
-        replayed = (
-            correlation_id is not None
-            and existing["state"] == IdempotencyState.COMPLETED
-            and existing["request_hash"] == request_hash
-        )
-        return False, existing, replayed
+            return True, None
+        return False, None if state[0] is None else self._claim_state_values(state)
 
     def _record_outcome(
         self, outcome: ClaimOutcome, client_id: int, key: str, request_hash: str, correlation_id: str,
@@ -655,7 +623,7 @@ class RunRepository:
         connection = connections[self.using]
         # Inside a caller's transaction, a savepoint keeps a failed statement from
         # aborting it; on its own the statement is its own transaction.
-        guard = transaction.atomic(using=self.using) if connection.in_atomic_block else _no_transaction()
+        guard = transaction.atomic(using=self.using) if connection.in_atomic_block else nullcontext()
         with guard, bound_cursor(self.using) as cursor:
             cursor.execute(_COMPLETE_IN_ONE_STATEMENT_SQL, params)
             completed = cursor.fetchone() is not None
@@ -821,14 +789,6 @@ _INSERT_CLAIM_SQL = (
     "created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
     "ON CONFLICT (client_id, key) DO NOTHING RETURNING id"
 )
-# PostgreSQL: the same, taking the key's advisory lock when (and only when) a row is inserted.
-_INSERT_CLAIM_AND_LOCK_SQL = _INSERT_CLAIM_SQL + ", pg_try_advisory_lock(%s)"
-_COMPLETE_CLAIM_AND_UNLOCK_SQL = (
-    f"UPDATE {_IDEM} SET request_hash = %s, state = %s, run_id = %s, claim_token = NULL, "
-    "lease_expires_at = NULL, updated_at = %s "
-    "WHERE client_id = %s AND key = %s AND state = %s AND claim_token = %s "
-    "RETURNING pg_advisory_unlock(%s)"
-)
 _DELETE_CLAIM_AND_UNLOCK_SQL = (
     f"DELETE FROM {_IDEM} WHERE client_id = %s AND key = %s AND state = %s AND claim_token = %s "
     "RETURNING pg_advisory_unlock(%s)"
@@ -848,8 +808,9 @@ _CLAIM_STATE_SQL = (
     "CASE WHEN r.request_hash = %s THEN run.response_body END "
     f"FROM {_IDEM} r LEFT JOIN {_RUNS} run ON run.id = r.run_id WHERE r.client_id = %s AND r.key = %s"
 )
-# PostgreSQL: _INSERT_CLAIM_AND_LOCK_SQL and _CLAIM_STATE_SQL in one statement, plus a
-# replay's history entry (repository._claim_or_read). Always exactly one row.
+# PostgreSQL: _INSERT_CLAIM_SQL (taking the key's advisory lock when, and only when, a
+# row is inserted) and _CLAIM_STATE_SQL in one statement, plus a replay's history
+# entry (repository._claim_or_read). Always exactly one row.
 _CLAIM_OR_READ_SQL = f"""
 WITH claimed AS (
     INSERT INTO {_IDEM} (client_id, key, request_hash, state, claim_token, lease_expires_at, created_at, updated_at)
@@ -900,11 +861,6 @@ WITH claim AS (
 -- it fails while the lock is still held.
 SELECT pg_advisory_unlock(%(lock)s) FROM run WHERE (SELECT count(*) FROM event) >= 0
 """
-
-
-@contextmanager
-def _no_transaction() -> Iterator[None]:
-    yield
 
 
 def _datetime_converter(using: str) -> Callable[[Any], Any]:
