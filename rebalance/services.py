@@ -66,10 +66,12 @@ def _new_run(result: RebalanceResult, body: str, request: dict, request_json: st
     )
 
 
-def _execute_and_record(validated, request, request_json, digest, correlation_id, record) -> tuple[str, str]:
+def _execute_and_record(validated: RebalanceRequest, correlation_id, record) -> tuple[str, str]:
     """Run the engine and record the run with ``record(new_run)``; on a run-id collision
     run again under a fresh id. Returns (response text, run id)."""
     inputs, options = validated.to_engine()  # only here: a replay never needs them
+    # The canonical text is hashed, and stored as the run's request.
+    request, request_json, digest = validated.canonical
     for _ in range(RUN_ID_ATTEMPTS):
         with metrics.SIMULATE_DURATION.labels(scope="engine").time():
             result = simulate(inputs, options, request_hash=digest, correlation_id=correlation_id)
@@ -109,8 +111,7 @@ def simulate_idempotently(
     runs and the key's mapping is overwritten with the newest run.
     """
     repository = repository or RunRepository()
-    # The canonical text is hashed, and stored as the run's request.
-    request, request_json, digest = validated.canonical
+    digest = validated.canonical.digest
 
     def count(outcome: KeyOutcome) -> None:
         # A run re-executed with replay off counts as executed. The key's history
@@ -121,7 +122,7 @@ def simulate_idempotently(
 
     if not idempotency_replay_enabled():
         body, run_id = _execute_and_record(
-            validated, request, request_json, digest, correlation_id,
+            validated, correlation_id,
             lambda run: repository.record_simulate_run(
                 client_id, idempotency_key, run, correlation_id=correlation_id
             ),
@@ -145,7 +146,7 @@ def simulate_idempotently(
     assert isinstance(outcome, Claimed)
     try:
         body, run_id = _execute_and_record(
-            validated, request, request_json, digest, correlation_id,
+            validated, correlation_id,
             lambda run: repository.complete(outcome, run),
         )
     except BaseException:
