@@ -48,7 +48,9 @@ class ApiKeyAuthentication(BaseAuthentication):
         key = key.strip()
         if keyword.lower() != KEYWORD.lower() or not key or len(key) > _KEY_MAX_LENGTH or "." not in key:
             raise KeyRefused(API_KEY_MALFORMED)
-        pending = pending_count(request.parser_context.get("view")) if request.parser_context else None
+        # PostgreSQL counts the throttle window in the key's statement (throttling.py).
+        counts_here = connection.vendor == "postgresql" and request.parser_context
+        pending = pending_count(request.parser_context.get("view")) if counts_here else None
         api_key, revoked, expired, counted = _key_of(key, pending)
         # The library's own check (sha512), without the hasher upgrade of is_valid(),
         # which would save this partly loaded row.
@@ -107,11 +109,12 @@ SELECT found.*, (SELECT count FROM counted) FROM found
 
 def _key_of(key: str, pending: PendingCount | None) -> tuple[ApiKey | None, bool, bool, int | None]:
     """The key with this key's prefix and its client, whether it is revoked or
-    expired, and the throttle count when ``pending`` was counted with it."""
+    expired, and the throttle count when ``pending`` (PostgreSQL only) was counted
+    with it."""
     prefix = key.partition(".")[0]
     now = ApiKey._meta.get_field("expiry_date").get_db_prep_value(timezone.now(), connection)
     with bound_cursor() as cursor:
-        if pending is not None and connection.vendor == "postgresql":
+        if pending is not None:
             cursor.execute(_KEY_WITH_CLIENT_AND_COUNT_SQL, {
                 "now": now, "prefix": prefix, "scope": pending.scope, "window_start": pending.window_start,
                 "hashed_key": ApiKey.objects.key_generator.hash(key), "roles": list(pending.roles),
