@@ -52,13 +52,12 @@ def _validate(request, model, header_issues: list[dict], remembered: ValidatedBo
     media_issue = _unsupported_media_issue(request)
     if media_issue is not None:
         return None, issues + [media_issue]
-    if remembered is not None:
-        body = remembered.get(client_id, request.body)
-        if body is not None:
-            return body, issues
-    body, body_issues = validate_request_body(request.body, model)
-    if remembered is not None and body is not None:
-        remembered.remember(client_id, request.body, body)
+    if remembered is None:
+        body, body_issues = validate_request_body(request.body, model)
+    else:
+        body, body_issues = remembered.validated(
+            client_id, request.body, lambda raw: validate_request_body(raw, model)
+        )
     return body, issues + body_issues
 
 

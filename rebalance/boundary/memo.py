@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 
 from pydantic import BaseModel
 
@@ -33,25 +34,25 @@ class ValidatedBodies:
             return None
         return client_id, hashlib.sha256(raw).digest()
 
-    def get(self, client_id: int, raw: bytes) -> BaseModel | None:
+    def validated(
+        self, client_id: int, raw: bytes, validate: Callable[[bytes], tuple[BaseModel | None, list]]
+    ) -> tuple[BaseModel | None, list]:
+        """The request remembered for these bytes of this client, else ``validate(raw)``
+        (``(model, issues)``), remembered when valid."""
         key = self._key(client_id, raw)
-        if key is None:
-            return None
-        with self._lock:
-            model = self._entries.get(key)
-            if model is not None:
-                self._entries.move_to_end(key)
-            return model
-
-    def remember(self, client_id: int, raw: bytes, model: BaseModel) -> None:
-        key = self._key(client_id, raw)
-        if key is None:
-            return
-        with self._lock:
-            self._entries[key] = model
-            self._entries.move_to_end(key)
-            while len(self._entries) > self._max_entries:
-                self._entries.popitem(last=False)
+        if key is not None:
+            with self._lock:
+                model = self._entries.get(key)
+                if model is not None:
+                    self._entries.move_to_end(key)
+                    return model, []
+        model, issues = validate(raw)
+        if key is not None and model is not None:
+            with self._lock:
+                self._entries[key] = model
+                while len(self._entries) > self._max_entries:
+                    self._entries.popitem(last=False)
+        return model, issues
 
 
 simulate_bodies = ValidatedBodies()
