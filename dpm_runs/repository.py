@@ -289,7 +289,6 @@ class RunRepository:
         """
         if run.request_hash != claim.request_hash:
             raise ValueError("run.request_hash differs from the claimed request hash")
-        _validate_new_run(run)
         try:
             if claim_locks.holds(self.using, claim.client_id, claim.key):
                 with self._collision_guard(run):
@@ -609,6 +608,7 @@ class RunRepository:
         duplicate run id (RunIdCollision) leaves the claim and its lock as they
         were. Raises _ClaimLost if another worker took the claim over.
         """
+        _validate_new_run(run)  # as _insert_run does on the other paths
         now = self.clock()
         params = {
             "client": claim.client_id, "key": claim.key, "hash": claim.request_hash, "token": claim.token,
