@@ -28,15 +28,10 @@ class KeyEvent:
     rebalance_run_id: str | None
 
 
-# Columns of one entry, in the order of ``event_values``.
+# Columns of one entry, as this INSERT and the run store's statements list them.
 EVENT_TABLE = IdempotencyEvent._meta.db_table
 EVENT_COLUMNS = "client_id, key, occurred_at, outcome, request_hash, correlation_id, rebalance_run_id"
 _INSERT_EVENT_SQL = f"INSERT INTO {EVENT_TABLE} ({EVENT_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s)"
-
-
-def occurred_at_value(moment: datetime, using: str = DEFAULT_DB_ALIAS):
-    """``moment`` as the database takes it in ``occurred_at``."""
-    return IdempotencyEvent._meta.get_field("occurred_at").get_db_prep_value(moment, connections[using])
 
 
 def record_key_event(
@@ -52,8 +47,11 @@ def record_key_event(
 ) -> None:
     """Append one entry to ``key``'s history in ``client_id``'s key space (one INSERT,
     committed with the caller's transaction if there is one)."""
-    moment = occurred_at_value(occurred_at or timezone.now(), using)
-    with connections[using].cursor() as cursor:
+    connection = connections[using]
+    moment = IdempotencyEvent._meta.get_field("occurred_at").get_db_prep_value(
+        occurred_at or timezone.now(), connection
+    )
+    with connection.cursor() as cursor:
         cursor.execute(_INSERT_EVENT_SQL, [
             client_id, key, moment, KeyOutcome(outcome).value, request_hash, correlation_id, rebalance_run_id,
         ])
